@@ -1,0 +1,211 @@
+import type { Headers } from './headers';
+import type { MessageBatch, TopicPartitionOffset } from './message';
+
+/**
+ * The Kafka client layer. Core talks to Kafka only through these interfaces; an adapter package
+ * (`@goka-ts/kafkajs`, `@goka-ts/confluent`, the tester's in-memory client) implements them.
+ * Every adapter passes the shared conformance suite (`@goka-ts/conformance`).
+ */
+export interface KafkaClient {
+  /** Adapter name for logs and stats, e.g. `"kafkajs"`. */
+  readonly name: string;
+  admin(): Admin;
+  producer(config?: ProducerConfig): Producer;
+  groupConsumer(config: GroupConsumerConfig): GroupConsumer;
+  partitionReader(config: PartitionReaderConfig): PartitionReader;
+}
+
+/** Where a consumer or reader starts when it has no committed or given offset. */
+export type StartOffset = 'oldest' | 'newest';
+
+// ---------------------------------------------------------------------------------------------
+// Producer
+
+export interface ProducerConfig {
+  /** How long a record may wait to be batched with others (ms). Adapters default to a few ms. */
+  lingerMs?: number;
+  /** Records per partition batch that trigger a send before the linger time is up. */
+  batchSize?: number;
+  /** `-1`: all in-sync replicas; `1`: leader only (Goka's default). */
+  acks?: -1 | 1;
+  compression?: 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
+  clientId?: string;
+}
+
+export interface ProducerRecord {
+  readonly topic: string;
+  /** Always explicit: goka-ts picks partitions with its own hasher, never the client's. */
+  readonly partition: number;
+  readonly key: Buffer | null;
+  /** `null` writes a tombstone. */
+  readonly value: Buffer | null;
+  readonly headers?: Headers;
+  /** Record timestamp in ms; the broker's time when absent. */
+  readonly timestamp?: number;
+}
+
+/** Where an acknowledged record was written. */
+export interface ProduceResult {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+}
+
+export interface Producer {
+  connect(): Promise<void>;
+  /**
+   * Queues a record and resolves with its offset once the broker acknowledged it. Records are
+   * batched (linger / batch size); a failure rejects only the records it concerns.
+   */
+  send(record: ProducerRecord): Promise<ProduceResult>;
+  /** Resolves when every record sent so far is acknowledged or failed. */
+  flush(): Promise<void>;
+  /** Flushes, then disconnects. Sending after close rejects with a {@link StateError}. */
+  close(): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Group consumer
+
+export interface GroupConsumerConfig {
+  readonly groupId: string;
+  /**
+   * Topics joined under one co-partitioned assignment: every member receives the same partition
+   * numbers of every topic (Goka's "copartition" strategy). All topics must have equal partition counts.
+   */
+  readonly topics: readonly string[];
+  /** Start offset for partitions the group never committed. Default `'newest'`, as in Goka. */
+  readonly startFrom?: StartOffset;
+  readonly sessionTimeoutMs?: number;
+  readonly heartbeatIntervalMs?: number;
+  readonly rebalanceTimeoutMs?: number;
+  /** Longest time a fetch waits for data (ms). */
+  readonly maxWaitMs?: number;
+  /**
+   * Ask for incremental (cooperative) rebalancing where the adapter supports it without breaking
+   * co-partitioning. Adapters that cannot honour it throw at construction.
+   */
+  readonly cooperative?: boolean;
+}
+
+/** Callbacks through which a group consumer drives its user (the processor). */
+export interface GroupHandler {
+  /**
+   * Partition numbers newly assigned to this member, the same for every topic of the group.
+   * No batch of these partitions is delivered before the returned promise resolves, so the
+   * processor can recover its tables first; adapters keep the group membership alive meanwhile.
+   */
+  onAssigned(partitions: readonly number[]): Promise<void>;
+  /**
+   * Partitions about to be taken away. The handler finishes their in-flight work and commits
+   * before resolving; the adapter commits nothing on its own.
+   */
+  onRevoked(partitions: readonly number[]): Promise<void>;
+  /**
+   * Messages of one topic-partition. The next batch of the same partition is delivered only after
+   * the returned promise resolves (backpressure); other partitions may be delivered concurrently.
+   */
+  onBatch(batch: MessageBatch): Promise<void>;
+}
+
+export interface GroupConsumer {
+  /**
+   * Joins the group and delivers until {@link close}. Resolves after a clean close; rejects on a
+   * fatal error (unreachable broker, missing topic, a handler that threw), naming the cause.
+   */
+  run(handler: GroupHandler): Promise<void>;
+  /** Stops fetching a topic-partition until {@link resume}; delivery may still finish the current batch. */
+  pause(topic: string, partition: number): void;
+  resume(topic: string, partition: number): void;
+  /** Commits explicit offsets (the next offset to read) for this group. */
+  commit(offsets: readonly TopicPartitionOffset[]): Promise<void>;
+  /** Partition numbers currently assigned. */
+  assignment(): readonly number[];
+  /** Revokes (calling `onRevoked`), leaves the group and disconnects. */
+  close(): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Partition reader
+
+export interface PartitionStart {
+  readonly partition: number;
+  /** Absolute offset of the first record to read, or `'oldest'` / `'newest'`. */
+  readonly from: number | StartOffset;
+}
+
+export interface PartitionReaderConfig {
+  readonly topic: string;
+  readonly partitions: readonly PartitionStart[];
+  /**
+   * `false`: read each partition up to the high watermark seen when it started, then stop
+   * (table recovery). `true`: keep following new records (views, joined tables).
+   */
+  readonly follow: boolean;
+  readonly maxWaitMs?: number;
+}
+
+export interface ReaderHandler {
+  /** Batches of one partition in order; the next batch waits for the returned promise. */
+  onBatch(batch: MessageBatch): Promise<void>;
+  /**
+   * Called once per partition when its reader reached the high watermark (immediately for a
+   * partition with nothing to read).
+   */
+  onCaughtUp?(partition: number, highWatermark: number): void;
+}
+
+/**
+ * Reads partitions of one topic from given offsets without joining a consumer group and without
+ * committing anything.
+ */
+export interface PartitionReader {
+  /**
+   * Resolves when stopped, or (`follow: false`) when every partition reached its high watermark.
+   * Rejects on a fatal error (unreachable broker, missing topic) or when a handler throws.
+   */
+  run(handler: ReaderHandler): Promise<void>;
+  stop(): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Admin
+
+export interface TopicSpec {
+  readonly topic: string;
+  readonly partitions: number;
+  readonly replicationFactor: number;
+  /** Topic configs, e.g. `{ 'cleanup.policy': 'compact' }`. */
+  readonly config?: Readonly<Record<string, string>>;
+}
+
+export interface TopicDescription {
+  readonly topic: string;
+  readonly partitions: number;
+  readonly replicationFactor: number;
+  /** Effective topic configs (including broker defaults) as strings. */
+  readonly config: Readonly<Record<string, string>>;
+}
+
+/** Offsets of a partition: `oldest` is the first readable offset, `newest` the high watermark. */
+export interface PartitionOffsets {
+  readonly partition: number;
+  readonly oldest: number;
+  readonly newest: number;
+}
+
+export interface Admin {
+  connect(): Promise<void>;
+  close(): Promise<void>;
+  /** `undefined` when the topic does not exist. */
+  describeTopic(topic: string): Promise<TopicDescription | undefined>;
+  /** Creates a topic and waits until it is usable. Rejects if it exists. */
+  createTopic(spec: TopicSpec): Promise<void>;
+  /** Sets (incrementally) configs of an existing topic. */
+  alterTopicConfig(topic: string, config: Readonly<Record<string, string>>): Promise<void>;
+  deleteTopic(topic: string): Promise<void>;
+  /** Rejects with {@link UnknownTopicError} for a missing topic. */
+  partitionOffsets(topic: string): Promise<PartitionOffsets[]>;
+  /** Committed offsets of a group for a topic; `-1` for partitions without a commit. */
+  committedOffsets(groupId: string, topic: string): Promise<TopicPartitionOffset[]>;
+}

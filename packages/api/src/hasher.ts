@@ -1,0 +1,10 @@
+/**
+ * Picks the partition of a key. Every component that maps keys to partitions (emitter, view,
+ * lookup, processor `get`) must use the same hasher as the producers of a topic.
+ */
+export interface Hasher {
+  /** e.g. `"murmur2"` or `"fnv1a"`. */
+  readonly name: string;
+  /** Partition in `[0, partitionCount)` for `key` (its UTF-8 bytes when a string). */
+  partition(key: string | Buffer, partitionCount: number): number;
+}

@@ -1,0 +1,19 @@
+export type { Headers } from './headers';
+export type { Codec, CodecValue } from './codec';
+export type { Hasher } from './hasher';
+export type { Logger } from './logger';
+export type { KafkaMessage, MessageBatch, TopicPartitionOffset } from './message';
+export type {
+  KafkaClient, StartOffset, ProducerConfig, ProducerRecord, ProduceResult, Producer,
+  GroupConsumerConfig, GroupHandler, GroupConsumer, PartitionStart, PartitionReaderConfig,
+  ReaderHandler, PartitionReader, TopicSpec, TopicDescription, PartitionOffsets, Admin,
+} from './client';
+export type { Storage, StorageBuilder, StorageBatchOp, StorageIteratorOptions } from './storage';
+export type {
+  PartitionStatus, ComponentState, TableStats, InputStats, OutputStats, PartitionProcessorStats,
+  ProcessorStats, ViewStats, StorageOperationStats,
+} from './stats';
+export {
+  GokaError, KafkaConnectionError, UnknownTopicError, TopicMismatchError, StateError, MessageError,
+  StorageError, StorageLockedError,
+} from './errors';

@@ -1,0 +1,116 @@
+import type { Codec } from '@goka-ts/api';
+import type { GraphInput, GroupGraph, GroupSpec, InputEdge, InputsEdge, TopicSuffixes, VisitorHandler } from './graph';
+
+/** Goka's suffixes: `<group>-table` and `<group>-loop`. */
+export const DEFAULT_SUFFIXES: TopicSuffixes = { table: '-table', loop: '-loop' };
+
+/** Thrown by {@link defineGroup} for a graph that cannot run; the message says how to fix it. */
+export class GraphError extends Error {
+  constructor(group: string, problem: string) {
+    super(`group "${group}": ${problem}`);
+    this.name = 'GraphError';
+  }
+}
+
+const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
+
+/**
+ * Defines and validates a group graph. The codecs of the edges type the callbacks:
+ *
+ * ```ts
+ * const graph = defineGroup('clicks', {
+ *   inputs: { 'user-clicks': { codec: json<Click>(), handler: (ctx, click) => ctx.setValue((ctx.value() ?? 0) + 1) } },
+ *   persist: int64,
+ * });
+ * ```
+ *
+ * @throws {GraphError} when the graph breaks one of Goka's rules (no input, an edge on the group's own
+ *   table or loop topic, a visitor without `persist`, a topic used twice, an invalid topic name).
+ */
+export function defineGroup<
+  M extends Record<string, unknown> = {},
+  S extends Record<string, unknown> = {},
+  V = never,
+  O = {},
+  J = {},
+  L = {},
+  LV = never,
+>(group: string, spec: GroupSpec<M, S, V, O, J, L, LV>, options?: { suffixes?: Partial<TopicSuffixes> }): GroupGraph<M, S, V, O, J, L, LV> {
+  const suffixes = { ...DEFAULT_SUFFIXES, ...options?.suffixes };
+  const fail = (problem: string): never => {
+    throw new GraphError(group, problem);
+  };
+  if (!group || !TOPIC_NAME.test(group + suffixes.table)) {
+    fail('the group name must be non-empty and use only letters, digits, ".", "_" and "-" (it names Kafka topics and the consumer group)');
+  }
+  const tableTopic = spec.persist ? group + suffixes.table : undefined;
+  const loopTopic = spec.loop ? group + suffixes.loop : undefined;
+  const own = new Set([group + suffixes.table, group + suffixes.loop]);
+
+  const inputs: GraphInput[] = [];
+  const inputTopics = new Set<string>();
+  const addInput = (topic: string, codec: Codec<unknown>, handler: unknown, kind: GraphInput['kind'], edge: string) => {
+    checkTopic(topic, edge);
+    if (kind === 'input' && own.has(topic)) {
+      fail(`${edge} "${topic}" is the group's own ${topic.endsWith(suffixes.table) ? 'table' : 'loop'} topic; use persist / loop for it instead`);
+    }
+    if (inputTopics.has(topic)) fail(`topic "${topic}" is consumed twice; declare each input topic once`);
+    if (!codec || typeof codec.decode !== 'function') fail(`${edge} "${topic}" needs a codec with encode/decode`);
+    if (typeof handler !== 'function') fail(`${edge} "${topic}" needs a handler function`);
+    inputTopics.add(topic);
+    inputs.push({ topic, codec, handler: handler as GraphInput['handler'], kind });
+  };
+  const checkTopic = (topic: string, edge: string) => {
+    if (!TOPIC_NAME.test(topic)) fail(`${edge} topic "${topic}" is not a valid Kafka topic name (letters, digits, ".", "_", "-"; at most 249)`);
+  };
+
+  for (const [topic, edge] of entries<InputEdge<unknown, unknown>>(spec.inputs as Record<string, InputEdge<unknown, unknown>> | undefined)) addInput(topic, edge.codec, edge.handler, 'input', 'input');
+  for (const [name, edge] of entries<InputsEdge<unknown, unknown>>(spec.streams as Record<string, InputsEdge<unknown, unknown>> | undefined)) {
+    if (!edge.topics?.length) fail(`stream "${name}" lists no topics`);
+    for (const topic of edge.topics) addInput(topic, edge.codec, edge.handler, 'input', `stream "${name}"`);
+  }
+  if (inputs.length === 0) fail('a group needs at least one input; add an entry to `inputs` or `streams`');
+  if (spec.loop && loopTopic) addInput(loopTopic, spec.loop.codec, spec.loop.handler, 'loop', 'loop');
+
+  const tableEdges = (kind: 'output' | 'join' | 'lookup', map: Record<string, Codec<unknown>> | undefined) => {
+    const out = new Map<string, Codec<unknown>>();
+    for (const [topic, codec] of entries(map)) {
+      checkTopic(topic, kind);
+      if (own.has(topic)) fail(`${kind} "${topic}" is the group's own table or loop topic; read the group table with ctx.value() and write it with ctx.setValue()`);
+      if (!codec || typeof codec.encode !== 'function') fail(`${kind} "${topic}" needs a codec with encode/decode`);
+      if (kind !== 'output' && inputTopics.has(topic)) fail(`topic "${topic}" is both an input and a ${kind} table; a topic is either consumed or read as a table`);
+      out.set(topic, codec);
+    }
+    return out;
+  };
+  const outputs = tableEdges('output', spec.outputs as Record<string, Codec<unknown>> | undefined);
+  const joins = tableEdges('join', spec.joins as Record<string, Codec<unknown>> | undefined);
+  const lookups = tableEdges('lookup', spec.lookups as Record<string, Codec<unknown>> | undefined);
+  for (const topic of joins.keys()) {
+    if (lookups.has(topic)) fail(`table "${topic}" is both joined and looked up; a joined table is already readable by key with ctx.join()`);
+  }
+
+  const visitors = new Map<string, VisitorHandler<V, O>>();
+  for (const [name, handler] of entries(spec.visitors)) {
+    if (!spec.persist) fail(`visitor "${name}" needs a group table: add \`persist\` with the table's codec`);
+    if (typeof handler !== 'function') fail(`visitor "${name}" needs a handler function`);
+    visitors.set(name, handler);
+  }
+
+  return {
+    group,
+    spec,
+    inputs,
+    tableTopic,
+    loopTopic,
+    tableCodec: spec.persist,
+    outputs,
+    joins,
+    lookups,
+    visitors,
+  };
+}
+
+function entries<T>(map: { readonly [key: string]: T } | undefined): [string, T][] {
+  return map ? Object.entries(map) : [];
+}

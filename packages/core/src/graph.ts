@@ -1,0 +1,75 @@
+import type { Codec } from '@goka-ts/api';
+import type { Context, VisitorContext } from './context';
+
+/** A callback of an input or loop edge. May be async: the next message of the partition waits for it. */
+export type Handler<M, C> = (ctx: C, message: M) => void | Promise<void>;
+
+/** An input (or loop) edge: how to decode the topic, and what to do with each message. */
+export interface InputEdge<M, C> {
+  readonly codec: Codec<M>;
+  readonly handler: Handler<M, C>;
+}
+
+/** Goka's `Inputs`: one codec and callback for several topics. */
+export interface InputsEdge<M, C> extends InputEdge<M, C> {
+  readonly topics: readonly string[];
+}
+
+/** A visitor: runs over every key of the group table on demand (`processor.visitAll`). */
+export type VisitorHandler<V, O> = (ctx: VisitorContext<V, O>, meta: unknown) => void | Promise<void>;
+
+/**
+ * The edges of a group. Every codec types what the callbacks see:
+ * `inputs['t'].codec` types the message of topic `t`; `persist` types `value()`/`setValue()`;
+ * `outputs['t']` types `emit('t', ...)`; `joins`/`lookups` type `join()`/`lookup()`;
+ * `loop.codec` types `loopback()` and the loop callback's message.
+ */
+export interface GroupSpec<M, S, V, O, J, L, LV> {
+  /** Input topics (topic -> codec and callback). */
+  readonly inputs?: { readonly [T in keyof M]: InputEdge<M[T], Context<V, O, J, L, LV>> };
+  /** Named sets of topics that share one codec and callback (Goka's `Inputs`). */
+  readonly streams?: { readonly [N in keyof S]: InputsEdge<S[N], Context<V, O, J, L, LV>> };
+  /** The group table `<group>-table` and its codec. */
+  readonly persist?: Codec<V>;
+  readonly outputs?: { readonly [T in keyof O]: Codec<O[T]> };
+  /** Co-partitioned tables, read for the message's key. */
+  readonly joins?: { readonly [T in keyof J]: Codec<J[T]> };
+  /** Tables read by any key through views. */
+  readonly lookups?: { readonly [T in keyof L]: Codec<L[T]> };
+  /** The loop topic `<group>-loop`. */
+  readonly loop?: InputEdge<LV, Context<V, O, J, L, LV>>;
+  readonly visitors?: { readonly [name: string]: VisitorHandler<V, O> };
+}
+
+/** Topic name suffixes of the group table and loop (Goka: `-table`, `-loop`). */
+export interface TopicSuffixes {
+  readonly table: string;
+  readonly loop: string;
+}
+
+/** One input topic of a graph, with everything the processor needs to run it. */
+export interface GraphInput {
+  readonly topic: string;
+  readonly codec: Codec<unknown>;
+  readonly handler: Handler<unknown, Context<unknown, unknown, unknown, unknown, unknown>>;
+  readonly kind: 'input' | 'loop';
+}
+
+/**
+ * A validated group graph. The phantom type parameters carry the edge types to processors, views
+ * and the tester; at run time only the fields below exist.
+ */
+export interface GroupGraph<M = unknown, S = unknown, V = unknown, O = unknown, J = unknown, L = unknown, LV = unknown> {
+  readonly group: string;
+  readonly spec: GroupSpec<M, S, V, O, J, L, LV>;
+  /** Every input topic (inputs, streams and the loop), in declaration order. */
+  readonly inputs: readonly GraphInput[];
+  /** `<group><suffix>` when the group persists, else undefined. */
+  readonly tableTopic: string | undefined;
+  readonly loopTopic: string | undefined;
+  readonly tableCodec: Codec<V> | undefined;
+  readonly outputs: ReadonlyMap<string, Codec<unknown>>;
+  readonly joins: ReadonlyMap<string, Codec<unknown>>;
+  readonly lookups: ReadonlyMap<string, Codec<unknown>>;
+  readonly visitors: ReadonlyMap<string, VisitorHandler<V, O>>;
+}

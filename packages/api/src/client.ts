@@ -174,6 +174,7 @@ export interface PartitionReader {
 export interface TopicSpec {
   readonly topic: string;
   readonly partitions: number;
+  /** `-1` takes the broker's `default.replication.factor`. */
   readonly replicationFactor: number;
   /** Topic configs, e.g. `{ 'cleanup.policy': 'compact' }`. */
   readonly config?: Readonly<Record<string, string>>;

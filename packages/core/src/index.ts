@@ -1,3 +1,14 @@
 export type { Context, VisitorContext, EmitOptions } from './context';
 export type { GroupSpec, GroupGraph, GraphInput, InputEdge, InputsEdge, Handler, VisitorHandler, TopicSuffixes } from './graph';
 export { defineGroup, GraphError, DEFAULT_SUFFIXES } from './define_group';
+
+// Codecs and hashers
+export { stringCodec, bytesCodec, int64Codec, bigintCodec, jsonCodec } from './codecs';
+export { murmur2Hasher, murmur2 } from './hasher_murmur2';
+export { fnv1aHasher, fnv1a32 } from './hasher_fnv1a';
+
+// Logging and retries
+export { consoleLogger, silentLogger, withFields, defaultLogLevel } from './logger';
+export type { LogLevel, ConsoleLoggerOptions } from './logger';
+export { Backoff, sleep, retry } from './backoff';
+export type { BackoffOptions, RetryOptions } from './backoff';

@@ -12,3 +12,7 @@ export { consoleLogger, silentLogger, withFields, defaultLogLevel } from './logg
 export type { LogLevel, ConsoleLoggerOptions } from './logger';
 export { Backoff, sleep, retry } from './backoff';
 export type { BackoffOptions, RetryOptions } from './backoff';
+
+// Topics
+export { TopicManager } from './topic_manager';
+export type { TopicManagerOptions, MismatchPolicy } from './topic_manager';

@@ -1,0 +1,215 @@
+import type { ProduceResult } from '@goka-ts/api';
+import { Emitter, Processor, View, murmur2Hasher, stringCodec } from '@goka-ts/core';
+import type { ExampleClient } from '../client';
+import { Components } from '../components';
+import { countRecords, topicOffsets, waitProcessed } from '../progress';
+import { waitFor } from '../wait';
+import { blockerGroup } from './blocker';
+import { collectorGroup } from './collector';
+import { detectorGroup, type SpamRule } from './detector';
+import { filterGroup } from './filter';
+import { blockRequestCodec, blockStateCodec, feedCodec, messageCodec, type BlockState, type Message, type ReceivedMessage } from './model';
+import type { MessagingTopics } from './topics';
+import { translationKey } from './translate';
+import { translatorGroup } from './translator';
+
+export interface MessagingAppOptions {
+  readonly kafka: ExampleClient;
+  readonly topics: MessagingTopics;
+  /** Partitions of the stream topics (and so of every table). Default 4. */
+  readonly partitions?: number;
+  readonly spamRule?: SpamRule;
+  readonly feedLength?: number;
+}
+
+/**
+ * The whole messaging app in one process: five processors, three views (what the HTTP API reads) and
+ * three emitters (what it writes). In production each processor would usually run in its own service;
+ * nothing in them depends on running together.
+ */
+export class MessagingApp {
+  private constructor(
+    readonly topics: MessagingTopics,
+    private readonly kafka: ExampleClient,
+    private readonly components: Components,
+    readonly processors: {
+      readonly translator: Processor;
+      readonly blocker: Processor;
+      readonly collector: Processor;
+      readonly detector: Processor;
+      readonly filter: Processor;
+    },
+    private readonly views: {
+      readonly feeds: View<ReceivedMessage[]>;
+      readonly blocked: View<BlockState>;
+      readonly translations: View<string>;
+    },
+    private readonly emitters: {
+      readonly sent: Emitter<Message>;
+      readonly blockRequests: Emitter<{ unblock?: boolean; reason?: string }>;
+      readonly translations: Emitter<string>;
+    },
+  ) {}
+
+  /** Creates the streams, starts everything and resolves once every processor and view is running. */
+  static async start(options: MessagingAppOptions): Promise<MessagingApp> {
+    const { kafka, topics } = options;
+    const partitions = options.partitions ?? 4;
+    await kafka.ensureStreams([topics.sent, topics.received, topics.blockRequests, topics.translations], partitions);
+
+    const components = new Components();
+    const processorOptions = kafka.processorOptions();
+    try {
+      // First the groups that own tables: their processors create the table topics the filter and
+      // the views read (views never create topics).
+      const processors = {
+        translator: new Processor(translatorGroup(topics), processorOptions),
+        blocker: new Processor(blockerGroup(topics), processorOptions),
+        collector: new Processor(collectorGroup(topics, options.feedLength), processorOptions),
+        detector: new Processor(detectorGroup(topics, options.spamRule), processorOptions),
+        filter: new Processor(filterGroup(topics), processorOptions),
+      };
+      for (const name of ['translator', 'blocker', 'collector', 'detector'] as const) components.start(name, processors[name]);
+      await components.waitRunning();
+      components.start('filter', processors.filter);
+      const viewOptions = { client: kafka.client, logger: kafka.logger };
+      const views = {
+        feeds: new View(topics.tables.feeds, feedCodec, viewOptions),
+        blocked: new View(topics.tables.blocked, blockStateCodec, viewOptions),
+        translations: new View(topics.tables.translations, stringCodec, viewOptions),
+      };
+      for (const [name, view] of Object.entries(views)) components.start(`${name} view`, view);
+      await components.waitRunning();
+
+      const emitterOptions = { client: kafka.client, logger: kafka.logger };
+      const emitters = {
+        sent: new Emitter(topics.sent, messageCodec, emitterOptions),
+        blockRequests: new Emitter(topics.blockRequests, blockRequestCodec, emitterOptions),
+        translations: new Emitter(topics.translations, stringCodec, emitterOptions),
+      };
+      return new MessagingApp(topics, kafka, components, processors, views, emitters);
+    } catch (error) {
+      await components.stop().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Rejects when any processor or view fails; race it against what the app waits for. */
+  get failure(): Promise<never> {
+    return this.components.failure;
+  }
+
+  /** Sends a message (keyed by sender). */
+  send(message: Message): Promise<ProduceResult> {
+    return this.emitters.sent.emit(message.from, message);
+  }
+
+  block(user: string, reason?: string): Promise<ProduceResult> {
+    return this.emitters.blockRequests.emit(user, reason === undefined ? {} : { reason });
+  }
+
+  unblock(user: string): Promise<ProduceResult> {
+    return this.emitters.blockRequests.emit(user, { unblock: true });
+  }
+
+  /** Adds a translation; an empty translation removes the word. */
+  translate(word: string, translation: string): Promise<ProduceResult> {
+    return this.emitters.translations.emit(translationKey(word), translation);
+  }
+
+  /** The messages a user received, oldest first. */
+  async feed(user: string): Promise<ReceivedMessage[]> {
+    return (await this.views.feeds.get(user)) ?? [];
+  }
+
+  async blockState(user: string): Promise<BlockState | undefined> {
+    return this.views.blocked.get(user);
+  }
+
+  async translation(word: string): Promise<string | undefined> {
+    return this.views.translations.get(translationKey(word));
+  }
+
+  /** Every blocked user, with the reason when one was given. */
+  async blockedUsers(): Promise<Map<string, BlockState>> {
+    const out = new Map<string, BlockState>();
+    for await (const [user, state] of this.views.blocked.iterator()) out.set(user, state);
+    return out;
+  }
+
+  async translations(): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for await (const [word, translation] of this.views.translations.iterator()) out.set(word, translation);
+    return out;
+  }
+
+  /**
+   * Resolves once the filter processed a sent message (by its produce result). Only demos and tests
+   * need this: they want to know that a message was *dropped*, which no view can show.
+   */
+  async waitFiltered(sent: ProduceResult, timeoutMs?: number): Promise<void> {
+    await this.race(
+      waitFor(`the filter to process ${sent.topic}/${sent.partition}@${sent.offset}`, () => {
+        const input = this.processors.filter.stats().partitions[sent.partition]?.input[sent.topic];
+        return input !== undefined && input.lastOffset >= sent.offset;
+      }, { timeoutMs }),
+    );
+  }
+
+  /**
+   * Resolves once everything sent so far went through the filter and every message it let through
+   * is in the feeds view (the feeds must not have overflowed their length limit).
+   */
+  async waitDelivered(timeoutMs?: number): Promise<void> {
+    await this.race(waitProcessed(this.kafka.client, this.processors.filter, this.topics.sent, { timeoutMs }));
+    const received = await countRecords(this.kafka.client, this.topics.received);
+    await this.race(
+      waitFor(`${received} messages in the feeds`, async () => {
+        let total = 0;
+        for await (const [, feed] of this.views.feeds.iterator()) total += feed.length;
+        return total >= received;
+      }, { timeoutMs }),
+    );
+  }
+
+  /** Every user's feed. */
+  async feeds(): Promise<Map<string, ReceivedMessage[]>> {
+    const out = new Map<string, ReceivedMessage[]>();
+    for await (const [user, feed] of this.views.feeds.iterator()) out.set(user, feed);
+    return out;
+  }
+
+  /** Resolves once the translations view has `word` -> `translation`. */
+  async waitTranslation(word: string, translation: string, timeoutMs?: number): Promise<void> {
+    await this.race(waitFor(`the translation ${word} -> ${translation}`, async () => (await this.translation(word)) === translation, { timeoutMs }));
+  }
+
+  /**
+   * Resolves once `user`'s block state is `blocked` in the blocker view and in the filter's joined
+   * copy of the table (both follow the table topic, but independently).
+   */
+  async waitBlockState(user: string, blocked: boolean, timeoutMs?: number): Promise<void> {
+    await this.race(waitFor(`${user} to be ${blocked ? '' : 'un'}blocked`, async () => (await this.blockState(user)) !== undefined === blocked, { timeoutMs }));
+    const table = this.topics.tables.blocked;
+    const partition = murmur2Hasher.partition(user, this.views.blocked.partitionCount);
+    const newest = (await topicOffsets(this.kafka.client, table)).find((offsets) => offsets.partition === partition)?.newest ?? 0;
+    await this.race(
+      waitFor(`the filter's copy of ${table} to reach offset ${newest - 1}`, () => {
+        const joined = this.processors.filter.stats().partitions[partition]?.joined[table];
+        return joined !== undefined && joined.recovery.offset >= newest - 1;
+      }, { timeoutMs }),
+    );
+  }
+
+  /** Finishes the emitters, then stops every processor and view; rethrows a failure any of them ended with. */
+  async stop(): Promise<void> {
+    const results = await Promise.allSettled(Object.values(this.emitters).map((emitter) => emitter.finish()));
+    await this.components.stop();
+    const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  private race<T>(promise: Promise<T>): Promise<T> {
+    return Promise.race([promise, this.components.failure]);
+  }
+}

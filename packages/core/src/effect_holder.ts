@@ -1,0 +1,33 @@
+/**
+ * Something whose completion waits for asynchronous effects (emits, table writes, deferred commits):
+ * a message's context, or a visitor run. Each effect calls {@link hold} when started and
+ * {@link release} when acknowledged, or {@link effectFailed} instead.
+ */
+export interface EffectHolder {
+  hold(): void;
+  release(): void;
+  /** An effect failed; `what` names it for the error message, e.g. `emit to topic "x"`. */
+  effectFailed(what: string, error: unknown): void;
+  /**
+   * The table write generation this holder last registered with (see TableWriteBuffer); lets the
+   * buffer hold a message once per generation however often it writes. Starts at 0.
+   */
+  writeGeneration: number;
+}
+
+/** An effect holder that can also fail the processor with a message-specific error (and throw it). */
+export interface EffectOwner extends EffectHolder {
+  /** Fails the processor with `error` (`reason` is the text shown) and throws, ending the callback. */
+  fail(error: unknown, reason?: string): never;
+}
+
+/** The message of an unknown thrown value, for error texts. */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (typeof error === 'string') return error;
+  try {
+    return JSON.stringify(error) ?? String(error);
+  } catch {
+    return String(error);
+  }
+}

@@ -1,0 +1,422 @@
+import { GokaError, MessageError, StateError } from '@goka-ts/api';
+import type { Codec, Headers, MessageBatch, PartitionProcessorStats, Producer, TopicPartitionOffset } from '@goka-ts/api';
+import type { EmitOptions } from './context';
+import { CommitTracker } from './commit_tracker';
+import { ContextImpl, type ContextHost } from './context_impl';
+import { describeError, type EffectOwner } from './effect_holder';
+import type { GraphInput, GroupGraph, VisitorHandler } from './graph';
+import type { PartitionTable } from './partition_table';
+import type { ResolvedProcessorOptions } from './processor_options';
+import { InputCounters, OutputCounters, snapshotAll } from './processor_stats';
+import { TableWriteBuffer } from './table_write_buffer';
+import { VisitorContextImpl, VisitRun } from './visitor_context';
+
+/** Something `ctx.lookup` can read any key of (a View). */
+export interface LookupSource {
+  get(key: string): Promise<unknown>;
+}
+
+export interface PartitionProcessorDeps {
+  readonly graph: GroupGraph;
+  readonly partition: number;
+  readonly options: ResolvedProcessorOptions;
+  readonly producer: Producer;
+  /** The recovered group table partition (when the group persists). */
+  readonly table: PartitionTable | undefined;
+  /** Joined table partitions, recovered and following. */
+  readonly joined: ReadonlyMap<string, PartitionTable>;
+  readonly lookups: ReadonlyMap<string, LookupSource>;
+  /** Partition counts of the output topics and the loop topic. */
+  readonly topicPartitions: ReadonlyMap<string, number>;
+  /** Fails the whole processor (first failure wins). */
+  reportFailure(error: Error): void;
+  /** Whether the processor has failed or is stopping: no further message may start. */
+  halted(): boolean;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * Runs the group's callbacks for one partition number (of every input topic and the loop), owns the
+ * partition's commit trackers and table write buffer, and serialises batches and visits.
+ */
+export class PartitionProcessor implements ContextHost {
+  readonly group: string;
+  readonly partition: number;
+  private readonly graph: GroupGraph;
+  private readonly options: ResolvedProcessorOptions;
+  private readonly producer: Producer;
+  private readonly deps: PartitionProcessorDeps;
+  private readonly inputs = new Map<string, GraphInput>();
+  private readonly trackers = new Map<string, CommitTracker>();
+  /** Next offset last committed per input topic. */
+  private readonly committed = new Map<string, number>();
+  private readonly inputStats = new Map<string, InputCounters>();
+  private readonly outputStats = new Map<string, OutputCounters>();
+  private readonly writes: TableWriteBuffer | undefined;
+  /** Group-table values read from storage; valid while no buffered write replaces them (writes evict). */
+  private readonly readCache = new Map<string, Buffer | undefined>();
+  /** Joined-table values of the current batch's keys (joined tables change under us, so per batch). */
+  private readonly joinValues = new Map<string, Map<string, Buffer | undefined>>();
+  private exclusiveTail: Promise<unknown> = Promise.resolve();
+  private closing = false;
+
+  constructor(deps: PartitionProcessorDeps) {
+    this.deps = deps;
+    this.graph = deps.graph;
+    this.group = deps.graph.group;
+    this.partition = deps.partition;
+    this.options = deps.options;
+    this.producer = deps.producer;
+    for (const input of deps.graph.inputs) {
+      this.inputs.set(input.topic, input);
+      this.trackers.set(input.topic, new CommitTracker());
+      this.inputStats.set(input.topic, new InputCounters());
+    }
+    for (const topic of deps.graph.joins.keys()) this.joinValues.set(topic, new Map());
+    if (deps.table && deps.graph.tableTopic) {
+      this.writes = new TableWriteBuffer(deps.graph.tableTopic, deps.partition, deps.producer, deps.table.storage, deps.options.maxBufferedWrites);
+    }
+  }
+
+  /** Processes a batch after any running batch or visit of this partition. */
+  processBatch(batch: MessageBatch): Promise<void> {
+    if (this.closing || this.deps.halted()) return Promise.resolve();
+    return this.exclusive(() => this.runBatch(batch));
+  }
+
+  // Hot path. Per message: one tracker entry, one context object, the decode and the callback; a
+  // promise is awaited only when the callback returned one.
+  private async runBatch(batch: MessageBatch): Promise<void> {
+    if (this.closing || this.deps.halted()) return;
+    const topic = batch.topic;
+    const input = this.inputs.get(topic);
+    const tracker = this.trackers.get(topic);
+    if (!input || !tracker) {
+      this.deps.reportFailure(new GokaError(`group "${this.group}": the consumer delivered a batch of topic "${topic}", which is not an input of the group`));
+      return;
+    }
+    const messages = batch.messages;
+    const n = messages.length;
+    const stats = this.inputStats.get(topic)!;
+    if (n === 0) {
+      if (batch.highWatermark >= 0) stats.highWatermark = batch.highWatermark;
+      return;
+    }
+    const keys: string[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const key = messages[i].key;
+      keys[i] = key === null ? '' : key.toString('utf8');
+    }
+    await this.prefetch(keys);
+
+    const codec = input.codec;
+    const handler = input.handler as (ctx: ContextImpl, message: unknown) => unknown;
+    const nil = this.options.nilHandling;
+    const deps = this.deps;
+    let processed = 0;
+    let bytes = 0;
+    for (let i = 0; i < n; i++) {
+      if (this.closing || deps.halted()) break;
+      const m = messages[i];
+      const seq = tracker.begin(m.offset);
+      processed++;
+      const value = m.value;
+      bytes += (m.key === null ? 0 : m.key.length) + (value === null ? 0 : value.length);
+      let decoded: unknown;
+      if (value === null && nil !== 'decode') {
+        if (nil === 'skip') {
+          tracker.done(seq);
+          continue;
+        }
+        decoded = null;
+      } else {
+        try {
+          decoded = codec.decode(value ?? EMPTY);
+        } catch (error) {
+          deps.reportFailure(
+            new MessageError({ group: this.group, topic, partition: this.partition, offset: m.offset }, `cannot decode the message with codec "${codec.name}": ${describeError(error)}`, { cause: error }),
+          );
+          break;
+        }
+      }
+      const ctx = new ContextImpl(this, tracker, seq, topic, keys[i], m.offset, m.timestamp, m.headers);
+      let result: unknown;
+      try {
+        result = handler(ctx, decoded);
+        if (result !== undefined && typeof (result as PromiseLike<unknown>).then === 'function') await result;
+      } catch (error) {
+        ctx.callbackFailed(error);
+        break;
+      }
+      ctx.finishCallback();
+    }
+    const last = messages[processed > 0 ? processed - 1 : 0];
+    if (processed > 0) stats.record(processed, bytes, last.offset, last.timestamp, batch.highWatermark);
+  }
+
+  /** Reads the group table and joined tables for the batch's keys, one storage read per distinct key. */
+  private async prefetch(keys: readonly string[]): Promise<void> {
+    const reads: Promise<unknown>[] = [];
+    const table = this.deps.table;
+    const writes = this.writes;
+    if (table && writes) {
+      writes.prune();
+      if (this.readCache.size > this.options.maxBufferedWrites) this.readCache.clear();
+      const storage = table.storage;
+      const cache = this.readCache;
+      for (const key of keys) {
+        if (writes.has(key) || cache.has(key)) continue;
+        cache.set(key, undefined); // reserve: one read per key
+        reads.push(storage.get(key).then((v) => void cache.set(key, v)));
+      }
+    }
+    for (const [topic, joined] of this.deps.joined) {
+      const values = this.joinValues.get(topic)!;
+      values.clear();
+      const storage = joined.storage;
+      for (const key of keys) {
+        if (values.has(key)) continue;
+        values.set(key, undefined);
+        reads.push(storage.get(key).then((v) => void values.set(key, v)));
+      }
+    }
+    if (reads.length > 0) await Promise.all(reads);
+  }
+
+  // --- ContextHost ------------------------------------------------------------------------------
+
+  tableValue(key: string, owner: EffectOwner): unknown {
+    const codec = this.graph.tableCodec as Codec<unknown> | undefined;
+    if (!codec || !this.writes) return owner.fail(new StateError('no group table'), 'ctx.value() needs a group table: add `persist` with the table codec to the group');
+    let bytes = this.writes.get(key);
+    if (bytes === undefined) bytes = this.readCache.get(key);
+    if (bytes === undefined || bytes === null) return undefined;
+    try {
+      return codec.decode(bytes);
+    } catch (error) {
+      return owner.fail(error, `cannot decode the value of key ${JSON.stringify(key)} in table "${this.graph.tableTopic}" with codec "${codec.name}": ${describeError(error)}`);
+    }
+  }
+
+  writeTable(key: string, value: unknown, remove: boolean, owner: EffectOwner): void {
+    const codec = this.graph.tableCodec as Codec<unknown> | undefined;
+    const call = remove ? 'ctx.delete()' : 'ctx.setValue()';
+    if (!codec || !this.writes) return owner.fail(new StateError('no group table'), `${call} needs a group table: add \`persist\` with the table codec to the group`);
+    let bytes: Buffer | null = null;
+    if (!remove) {
+      try {
+        bytes = codec.encode(value);
+      } catch (error) {
+        return owner.fail(error, `ctx.setValue(): cannot encode the value with codec "${codec.name}" of table "${this.graph.tableTopic}": ${describeError(error)}`);
+      }
+      if (!Buffer.isBuffer(bytes)) {
+        return owner.fail(new TypeError('codec returned no Buffer'), `ctx.setValue(): codec "${codec.name}" of table "${this.graph.tableTopic}" returned ${describeError(bytes)} instead of a Buffer`);
+      }
+    }
+    this.readCache.delete(key);
+    this.writes.put(key, bytes, owner);
+  }
+
+  emit(owner: EffectOwner, topic: string, key: string, value: unknown, options: EmitOptions | undefined, loop: boolean): void {
+    let codec: Codec<unknown> | undefined;
+    let target = topic;
+    if (loop) {
+      const loopEdge = this.graph.spec.loop as { codec: Codec<unknown> } | undefined;
+      if (!loopEdge || !this.graph.loopTopic) return owner.fail(new StateError('no loop'), 'ctx.loopback() needs a loop: add `loop` with a codec and callback to the group');
+      codec = loopEdge.codec;
+      target = this.graph.loopTopic;
+    } else {
+      codec = this.graph.outputs.get(topic);
+      if (!codec) {
+        const declared = [...this.graph.outputs.keys()].map((t) => `"${t}"`).join(', ') || 'none';
+        return owner.fail(new StateError(`undeclared output ${topic}`), `ctx.emit() to undeclared topic ${JSON.stringify(topic)}; declared outputs: ${declared}`);
+      }
+    }
+    const call = loop ? 'ctx.loopback()' : `ctx.emit() to topic "${target}"`;
+    if (typeof key !== 'string') return owner.fail(new TypeError('key must be a string'), `${call}: the key must be a string, got ${typeof key}`);
+    let bytes: Buffer | null = null;
+    if (value !== null) {
+      try {
+        bytes = codec.encode(value);
+      } catch (error) {
+        return owner.fail(error, `${call}: cannot encode the value with codec "${codec.name}": ${describeError(error)}`);
+      }
+    }
+    const partitions = this.deps.topicPartitions.get(target);
+    if (partitions === undefined) return owner.fail(new StateError(`no partition count for ${target}`), `${call}: the partition count of the topic is unknown`);
+    const partition = this.options.hasher.partition(key, partitions);
+    const keyBytes = Buffer.from(key, 'utf8');
+    const headers = mergeHeaders(this.options.defaultHeaders, options?.headers);
+    let counters = this.outputStats.get(target);
+    if (!counters) this.outputStats.set(target, (counters = new OutputCounters()));
+    counters.count++;
+    counters.bytes += keyBytes.length + (bytes === null ? 0 : bytes.length);
+    owner.hold();
+    this.producer.send({ topic: target, partition, key: keyBytes, value: bytes, headers }).then(
+      () => owner.release(),
+      (error) => owner.effectFailed(`${call} failed`, error),
+    );
+  }
+
+  joinValue(table: string, key: string, owner: EffectOwner): unknown {
+    const codec = this.graph.joins.get(table);
+    const values = this.joinValues.get(table);
+    if (!codec || !values) {
+      const declared = [...this.graph.joins.keys()].map((t) => `"${t}"`).join(', ') || 'none';
+      return owner.fail(new StateError(`undeclared join ${table}`), `ctx.join() of undeclared table ${JSON.stringify(table)}; declared joins: ${declared}`);
+    }
+    const bytes = values.get(key);
+    if (bytes === undefined) return undefined;
+    try {
+      return codec.decode(bytes);
+    } catch (error) {
+      return owner.fail(error, `cannot decode the value of key ${JSON.stringify(key)} in joined table "${table}" with codec "${codec.name}": ${describeError(error)}`);
+    }
+  }
+
+  lookup(table: string, key: string, owner: EffectOwner): Promise<unknown> {
+    const source = this.deps.lookups.get(table);
+    if (!source) {
+      const declared = [...this.graph.lookups.keys()].map((t) => `"${t}"`).join(', ') || 'none';
+      return owner.fail(new StateError(`undeclared lookup ${table}`), `ctx.lookup() of undeclared table ${JSON.stringify(table)}; declared lookups: ${declared}`);
+    }
+    return source.get(key);
+  }
+
+  reportFailure(error: Error): void {
+    this.deps.reportFailure(error);
+  }
+
+  // --- commits, draining, reads -----------------------------------------------------------------
+
+  /** Sends the buffered table writes (at the commit interval). */
+  flushWrites(): void {
+    this.writes?.flush();
+  }
+
+  /** Offsets that advanced since the last commit: the next offset to read per input topic. */
+  committableOffsets(): TopicPartitionOffset[] {
+    const out: TopicPartitionOffset[] = [];
+    for (const [topic, tracker] of this.trackers) {
+      const offset = tracker.committable;
+      if (offset >= 0 && offset > (this.committed.get(topic) ?? -1)) out.push({ topic, partition: this.partition, offset });
+    }
+    return out;
+  }
+
+  /** Records offsets as committed (after the consumer acknowledged the commit). */
+  markCommitted(offsets: readonly TopicPartitionOffset[]): void {
+    for (const o of offsets) {
+      if (o.partition === this.partition && o.offset > (this.committed.get(o.topic) ?? -1)) this.committed.set(o.topic, o.offset);
+    }
+  }
+
+  /**
+   * Stops taking new messages. Graceful: waits for the running batch or visit, sends the buffered
+   * writes and waits until every started message finished (`interrupted` resolving ends the wait
+   * early, e.g. on a failure). Not graceful (after a failure): sends nothing more and only waits for
+   * table writes already sent, so the committable prefix is as long as it can get.
+   */
+  async drain(graceful: boolean, interrupted: Promise<unknown>, onSlow?: (held: Record<string, number>) => void): Promise<void> {
+    this.closing = true;
+    if (graceful) {
+      await Promise.race([this.exclusiveTail, interrupted]);
+      this.writes?.flush();
+      const idle = Promise.all([...this.trackers.values()].map((t) => t.whenIdle()));
+      const slow = onSlow && setInterval(() => onSlow(this.heldCounts()), 10_000);
+      try {
+        await Promise.race([idle, interrupted]);
+      } finally {
+        if (slow) clearInterval(slow);
+      }
+    }
+    await this.writes?.settled();
+  }
+
+  private heldCounts(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [topic, tracker] of this.trackers) if (tracker.held > 0) out[topic] = tracker.held;
+    return out;
+  }
+
+  /** The group table value of a key of this partition, including buffered writes. */
+  async get(key: string): Promise<unknown> {
+    const codec = this.graph.tableCodec as Codec<unknown> | undefined;
+    const table = this.deps.table;
+    if (!codec || !table || !this.writes) throw new StateError(`group "${this.group}" has no table: add \`persist\` to the group to use get()`);
+    let bytes = this.writes.get(key);
+    if (bytes === undefined) bytes = await table.storage.get(key);
+    return bytes === undefined || bytes === null ? undefined : codec.decode(bytes);
+  }
+
+  /**
+   * Runs a visitor over every key of this partition's table, between batches. Resolves with the
+   * number of keys visited once every effect of the visit is acknowledged.
+   */
+  visit(name: string, handler: VisitorHandler<unknown, unknown>, meta: unknown): Promise<number> {
+    if (this.closing) return Promise.reject(new StateError(`group "${this.group}": partition ${this.partition} is being closed; visit "${name}" not run`));
+    return this.exclusive(async () => {
+      const table = this.deps.table;
+      const writes = this.writes;
+      if (!table || !writes) throw new StateError(`group "${this.group}" has no table to visit`);
+      // Apply everything buffered first, so iterating storage sees every key.
+      writes.flush();
+      await writes.settled();
+      writes.prune();
+      const run = new VisitRun(name);
+      const call = handler as (ctx: VisitorContextImpl, meta: unknown) => unknown;
+      let visited = 0;
+      for await (const [key, value] of table.storage.iterator()) {
+        if (this.closing || this.deps.halted()) {
+          throw new StateError(`group "${this.group}": visit "${name}" of partition ${this.partition} ended early because the processor is stopping (${visited} keys visited)`);
+        }
+        if (run.failure) break;
+        // The visitor's value() reads the entry through the cache; dropped again afterwards so a
+        // visit of a large table does not keep it all in memory.
+        const cached = !writes.has(key);
+        if (cached) this.readCache.set(key, value);
+        const ctx = new VisitorContextImpl(this, run, key);
+        try {
+          const result = call(ctx, meta);
+          if (result !== undefined && typeof (result as PromiseLike<unknown>).then === 'function') await result;
+        } catch (error) {
+          if (!run.failure) run.fail(new GokaError(`group "${this.group}", visitor "${name}", partition ${this.partition}, key ${JSON.stringify(key)}: ${describeError(error)}`, { cause: error }));
+        } finally {
+          ctx.finish();
+          if (cached) this.readCache.delete(key);
+        }
+        visited++;
+      }
+      writes.flush();
+      await run.done();
+      return visited;
+    });
+  }
+
+  stats(): PartitionProcessorStats {
+    const joined: Record<string, ReturnType<PartitionTable['stats']>> = {};
+    for (const [topic, table] of this.deps.joined) joined[topic] = table.stats();
+    let table: PartitionProcessorStats['table'];
+    if (this.deps.table) {
+      const base = this.deps.table.stats();
+      const writes = this.writes;
+      table = writes
+        ? { ...base, writes: base.writes + writes.writes, recovery: { ...base.recovery, offset: Math.max(base.recovery.offset, writes.appliedOffset) } }
+        : base;
+    }
+    return { table, joined, input: snapshotAll(this.inputStats), output: snapshotAll(this.outputStats) };
+  }
+
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.exclusiveTail.then(fn);
+    this.exclusiveTail = run.catch(() => undefined);
+    return run;
+  }
+}
+
+function mergeHeaders(defaults: Headers | undefined, own: Headers | undefined): Headers | undefined {
+  if (!defaults) return own;
+  if (!own) return defaults;
+  return { ...defaults, ...own };
+}

@@ -1,0 +1,173 @@
+import type { Producer, Storage, StorageBatchOp } from '@goka-ts/api';
+import type { EffectHolder } from './effect_holder';
+
+interface OverlayEntry {
+  /** Encoded value; `null` for a delete. */
+  readonly value: Buffer | null;
+  /** Generation that wrote it; the entry is dropped once that generation is applied and nothing newer replaced it. */
+  readonly generation: number;
+}
+
+/** Writes collected between two flushes. */
+interface Generation {
+  readonly id: number;
+  /** Latest value per key within the generation (repeated writes coalesce). */
+  readonly writes: Map<string, Buffer | null>;
+  /** Messages (or visits) that wrote in this generation, each held once until the generation is applied. */
+  readonly holders: EffectHolder[];
+}
+
+/**
+ * The processor's write-behind for one partition of the group table, in the manner of Kafka Streams'
+ * record cache:
+ * - every write is visible at once to later reads of the partition ({@link get}), acknowledged or not;
+ * - writes are collected in a *generation*; repeated writes of one key within it are sent once;
+ * - {@link flush} sends a generation to the table topic (at the commit interval, or early when it
+ *   holds too many keys); once every record of it is acknowledged, it is applied to local storage with
+ *   one `writeBatch` carrying the highest table offset, and only then are the messages that wrote in
+ *   it released. So an input offset never becomes committable before the (coalesced) table write
+ *   covering it is durable in Kafka.
+ * Generations are applied in order, so the stored table offset never runs ahead of applied writes.
+ */
+export class TableWriteBuffer {
+  private readonly overlay = new Map<string, OverlayEntry>();
+  private current: Generation;
+  private nextId = 1;
+  private applyChain: Promise<void> = Promise.resolve();
+  private appliedNotPruned: Generation[] = [];
+  private broken = false;
+  private inFlightGenerations = 0;
+  /** Table records sent (after coalescing). */
+  sentRecords = 0;
+  /** Table writes requested by callbacks (before coalescing). */
+  writes = 0;
+  /** Highest table offset applied to local storage by this buffer, or -1. */
+  appliedOffset = -1;
+
+  constructor(
+    private readonly topic: string,
+    private readonly partition: number,
+    private readonly producer: Producer,
+    private readonly storage: Storage,
+    private readonly maxBuffered: number,
+  ) {
+    this.current = this.newGeneration();
+  }
+
+  /** The buffered value of `key`: bytes, `null` when deleted, `undefined` when not buffered (read storage). */
+  get(key: string): Buffer | null | undefined {
+    const entry = this.overlay.get(key);
+    return entry === undefined ? undefined : entry.value;
+  }
+
+  /** Whether `key` has a buffered write (so storage need not be read). */
+  has(key: string): boolean {
+    return this.overlay.has(key);
+  }
+
+  /** Distinct keys waiting in the current generation. */
+  get pendingKeys(): number {
+    return this.current.writes.size;
+  }
+
+  /** Keys whose writes were buffered but are not yet applied to local storage. */
+  bufferedKeys(): IterableIterator<[string, Buffer | null]> {
+    return mapValues(this.overlay.entries());
+  }
+
+  /**
+   * Buffers a write (`null` deletes) on behalf of `holder`, which stays held until the write is
+   * applied. Sends the generation early when it reached the size limit.
+   */
+  put(key: string, value: Buffer | null, holder: EffectHolder): void {
+    const gen = this.current;
+    this.overlay.set(key, { value, generation: gen.id });
+    gen.writes.set(key, value);
+    this.writes++;
+    if (holder.writeGeneration !== gen.id) {
+      holder.writeGeneration = gen.id;
+      holder.hold();
+      gen.holders.push(holder);
+    }
+    if (gen.writes.size >= this.maxBuffered) this.flush();
+  }
+
+  /** Sends the current generation (if it has writes) and chains its application to storage. */
+  flush(): void {
+    const gen = this.current;
+    if (gen.writes.size === 0) return;
+    this.current = this.newGeneration();
+    this.inFlightGenerations++;
+    let outstanding = gen.writes.size;
+    let maxOffset = -1;
+    let settle!: (error?: unknown) => void;
+    const acked = new Promise<unknown>((resolve) => (settle = resolve));
+    let failure: { error: unknown } | undefined;
+    const onAck = (result: { offset: number }) => {
+      if (result.offset > maxOffset) maxOffset = result.offset;
+      if (--outstanding === 0) settle();
+    };
+    const onError = (error: unknown) => {
+      if (!failure) failure = { error };
+      settle();
+    };
+    for (const [key, value] of gen.writes) {
+      this.producer.send({ topic: this.topic, partition: this.partition, key: Buffer.from(key), value }).then(onAck, onError);
+    }
+    this.sentRecords += gen.writes.size;
+    this.applyChain = this.applyChain.then(async () => {
+      await acked;
+      if (this.broken) return;
+      if (failure) {
+        this.broken = true;
+        gen.holders[0].effectFailed(`writing the group table "${this.topic}" failed`, failure.error);
+        return;
+      }
+      const ops: StorageBatchOp[] = [];
+      for (const [key, value] of gen.writes) ops.push(value === null ? { type: 'del', key } : { type: 'put', key, value });
+      try {
+        await this.storage.writeBatch(ops, maxOffset);
+      } catch (error) {
+        this.broken = true;
+        gen.holders[0].effectFailed(`applying writes to the local storage of "${this.topic}" partition ${this.partition} failed`, error);
+        return;
+      }
+      this.appliedOffset = maxOffset;
+      this.inFlightGenerations--;
+      this.appliedNotPruned.push(gen);
+      for (const holder of gen.holders) holder.release();
+    });
+  }
+
+  /**
+   * Drops buffered entries whose generation is applied (storage has them now). Call only where no
+   * reader relies on values read from storage before the application, i.e. between batches.
+   */
+  prune(): void {
+    if (this.appliedNotPruned.length === 0) return;
+    for (const gen of this.appliedNotPruned) {
+      for (const key of gen.writes.keys()) {
+        if (this.overlay.get(key)?.generation === gen.id) this.overlay.delete(key);
+      }
+    }
+    this.appliedNotPruned = [];
+  }
+
+  /** Generations sent but not yet applied. */
+  get inFlight(): number {
+    return this.inFlightGenerations;
+  }
+
+  /** Resolves when every generation sent so far is applied (or failed; failures go to the holders). */
+  settled(): Promise<void> {
+    return this.applyChain;
+  }
+
+  private newGeneration(): Generation {
+    return { id: this.nextId++, writes: new Map(), holders: [] };
+  }
+}
+
+function* mapValues(entries: IterableIterator<[string, OverlayEntry]>): IterableIterator<[string, Buffer | null]> {
+  for (const [key, entry] of entries) yield [key, entry.value];
+}

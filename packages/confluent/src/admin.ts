@@ -1,0 +1,202 @@
+import {
+  GokaError, KafkaConnectionError, StateError, UnknownTopicError,
+  type Admin, type PartitionOffsets, type TopicDescription, type TopicPartitionOffset, type TopicSpec,
+} from '@goka-ts/api';
+import type { BrokerTarget } from './config_protocol/broker_request';
+import { alterTopicConfigs, describeTopicConfigs } from './config_protocol/topic_configs';
+import { Code, codeOf, toGokaError } from './errors';
+import type { ResolvedOptions } from './options';
+import { OFFSET_INVALID, rdkafka, type IAdminClient, type LibrdKafkaError } from './rdkafka';
+
+type RdTopicDescription = { name: string; partitions: { partition: number; leader: unknown; replicas: unknown[] }[]; error?: LibrdKafkaError };
+
+/** How often createTopic checks that a new topic has leaders for all partitions. */
+const READY_POLL_MS = 100;
+
+/** librdkafka's admin settings accept only generic client properties; consumer/producer ones would warn. */
+export function adminConfig(options: ResolvedOptions): Record<string, unknown> {
+  return {
+    'bootstrap.servers': options.brokers.join(','),
+    'client.id': options.clientId,
+    ...options.config,
+    ...options.adminConfig,
+  };
+}
+
+function callback<T>(run: (cb: (err: LibrdKafkaError | null | undefined, result: T) => void) => void): Promise<T> {
+  return new Promise((resolve, reject) => run((err, result) => (err ? reject(err) : resolve(result))));
+}
+
+/**
+ * Admin on librdkafka's AdminClient (topics, offsets, group offsets). Topic configs are read and
+ * changed with DescribeConfigs / IncrementalAlterConfigs requests sent by this package, because
+ * neither of the library's admin APIs offers them (PLAINTEXT listeners only, see README).
+ */
+export class ConfluentAdmin implements Admin {
+  private client?: IAdminClient;
+  private state: 'idle' | 'connected' | 'closed' = 'idle';
+  private readonly target: BrokerTarget;
+
+  constructor(private readonly options: ResolvedOptions) {
+    this.target = { brokers: options.brokers, clientId: options.clientId, timeoutMs: options.connectionTimeoutMs };
+  }
+
+  private get timeout(): number {
+    return this.options.connectionTimeoutMs;
+  }
+
+  async connect(): Promise<void> {
+    if (this.state === 'connected') return;
+    if (this.state === 'closed') throw new StateError('admin is closed');
+    const logger = this.options.logger;
+    const client = rdkafka.AdminClient.create(adminConfig(this.options) as never, {
+      'event.log': (event: { severity: number; fac: string; message: string }) => {
+        if (!logger || event.severity > 4) return;
+        const fields = { component: 'admin', facility: event.fac };
+        if (event.severity === 4) logger.warn(event.message, fields);
+        else logger.error(event.message, fields);
+      },
+    });
+    try {
+      // librdkafka connects lazily: one bounded request proves the cluster answers.
+      await callback<string[]>((cb) => client.listTopics({ timeout: this.timeout }, cb));
+    } catch (err) {
+      client.disconnect();
+      throw new KafkaConnectionError(
+        `admin could not reach Kafka at ${this.options.brokers.join(',')} within ${this.timeout} ms: ${(err as Error).message}`,
+        { cause: err },
+      );
+    }
+    this.client = client;
+    this.state = 'connected';
+  }
+
+  async close(): Promise<void> {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.client?.disconnect();
+    this.client = undefined;
+  }
+
+  private admin(): IAdminClient {
+    if (this.state !== 'connected' || !this.client) {
+      throw new StateError(this.state === 'closed' ? 'admin is closed' : 'admin is not connected: call connect() first');
+    }
+    return this.client;
+  }
+
+  private async describe(topic: string): Promise<RdTopicDescription | undefined> {
+    const admin = this.admin();
+    let result: RdTopicDescription[];
+    try {
+      result = await callback<RdTopicDescription[]>((cb) => admin.describeTopics([topic], { timeout: this.timeout }, cb as never));
+    } catch (err) {
+      throw toGokaError(err, `describing topic "${topic}"`, { brokers: this.options.brokers });
+    }
+    const d = result.find((t) => t.name === topic);
+    if (!d || codeOf(d.error) === Code.UNKNOWN_TOPIC_OR_PART) return undefined;
+    if (d.error) throw toGokaError(d.error, `describing topic "${topic}"`, { topic });
+    return d;
+  }
+
+  async describeTopic(topic: string): Promise<TopicDescription | undefined> {
+    const d = await this.describe(topic);
+    if (!d) return undefined;
+    let config: Record<string, string>;
+    try {
+      config = await describeTopicConfigs(this.target, topic);
+    } catch (err) {
+      // Deleted between the two requests.
+      if (err instanceof UnknownTopicError) return undefined;
+      throw err;
+    }
+    return {
+      topic,
+      partitions: d.partitions.length,
+      replicationFactor: d.partitions[0]?.replicas.length ?? 0,
+      config,
+    };
+  }
+
+  async createTopic(spec: TopicSpec): Promise<void> {
+    const admin = this.admin();
+    const { topic, partitions, replicationFactor, config } = spec;
+    try {
+      await callback<void>((cb) => admin.createTopic(
+        { topic, num_partitions: partitions, replication_factor: replicationFactor, config: { ...config } },
+        this.timeout, cb as never,
+      ));
+    } catch (err) {
+      if (codeOf(err) === Code.TOPIC_ALREADY_EXISTS) throw new GokaError(`topic "${topic}" already exists`, { cause: err });
+      throw toGokaError(err, `creating topic "${topic}"`, { brokers: this.options.brokers });
+    }
+    await this.waitUsable(topic, partitions);
+  }
+
+  /** Waits until the new topic is visible with a leader for every partition. */
+  private async waitUsable(topic: string, partitions: number): Promise<void> {
+    const deadline = Date.now() + this.timeout;
+    for (;;) {
+      const d = await this.describe(topic);
+      if (d && d.partitions.length === partitions && d.partitions.every((p) => p.leader)) return;
+      if (Date.now() >= deadline) {
+        throw new KafkaConnectionError(`topic "${topic}" was created but has no leader for all partitions after ${this.timeout} ms`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, READY_POLL_MS));
+    }
+  }
+
+  async alterTopicConfig(topic: string, config: Readonly<Record<string, string>>): Promise<void> {
+    this.admin();
+    await alterTopicConfigs(this.target, topic, config);
+  }
+
+  async deleteTopic(topic: string): Promise<void> {
+    const admin = this.admin();
+    try {
+      await callback<void>((cb) => admin.deleteTopic(topic, this.timeout, cb as never));
+    } catch (err) {
+      throw toGokaError(err, `deleting topic "${topic}"`, { topic, brokers: this.options.brokers });
+    }
+  }
+
+  async partitionOffsets(topic: string): Promise<PartitionOffsets[]> {
+    const d = await this.describe(topic);
+    if (!d) throw new UnknownTopicError(topic, { detail: 'listing partition offsets' });
+    const admin = this.admin();
+    const list = (spec: unknown) => callback<{ partition: number; offset: number }[]>((cb) => admin.listOffsets(
+      d.partitions.map((p) => ({ topic, partition: p.partition, offset: spec as never })),
+      { timeout: this.timeout }, cb as never,
+    ));
+    try {
+      const [oldest, newest] = await Promise.all([list(rdkafka.OffsetSpec.EARLIEST), list(rdkafka.OffsetSpec.LATEST)]);
+      const low = new Map(oldest.map((o) => [o.partition, o.offset]));
+      return newest
+        .map((o) => ({ partition: o.partition, oldest: low.get(o.partition) ?? 0, newest: o.offset }))
+        .sort((a, b) => a.partition - b.partition);
+    } catch (err) {
+      throw toGokaError(err, `listing offsets of topic "${topic}"`, { topic, brokers: this.options.brokers });
+    }
+  }
+
+  async committedOffsets(groupId: string, topic: string): Promise<TopicPartitionOffset[]> {
+    const d = await this.describe(topic);
+    if (!d) throw new UnknownTopicError(topic, { detail: `reading committed offsets of group "${groupId}"` });
+    const admin = this.admin();
+    type Result = { partitions: { topic: string; partition: number; offset: number; error?: LibrdKafkaError }[]; error?: LibrdKafkaError };
+    let results: Result[];
+    try {
+      results = await callback<Result[]>((cb) => admin.listConsumerGroupOffsets(
+        [{ groupId, partitions: d.partitions.map((p) => ({ topic, partition: p.partition })) }],
+        { timeout: this.timeout }, cb as never,
+      ));
+    } catch (err) {
+      throw toGokaError(err, `reading committed offsets of group "${groupId}"`, { brokers: this.options.brokers });
+    }
+    const result = results[0];
+    if (result?.error) throw toGokaError(result.error, `reading committed offsets of group "${groupId}"`);
+    return (result?.partitions ?? [])
+      .map((p) => ({ topic, partition: p.partition, offset: p.offset === OFFSET_INVALID || p.offset < 0 ? -1 : p.offset }))
+      .sort((a, b) => a.partition - b.partition);
+  }
+}

@@ -1,0 +1,65 @@
+import { GokaError, KafkaConnectionError, UnknownTopicError } from '@goka-ts/api';
+
+/** librdkafka error codes this adapter acts on (negative: local, positive: broker). */
+export const Code = {
+  ASSIGN_PARTITIONS: -175,
+  REVOKE_PARTITIONS: -174,
+  ALL_BROKERS_DOWN: -187,
+  TRANSPORT: -195,
+  TIMED_OUT: -185,
+  QUEUE_FULL: -184,
+  UNKNOWN_TOPIC_LOCAL: -188,
+  UNKNOWN_PARTITION: -190,
+  PARTITION_EOF: -191,
+  STATE: -172,
+  NOENT: -156,
+  UNKNOWN_TOPIC_OR_PART: 3,
+  TOPIC_ALREADY_EXISTS: 36,
+} as const;
+
+/** The parts of a librdkafka error this adapter reads (it may also be a plain Error). */
+export interface RdError {
+  readonly message: string;
+  readonly code?: number;
+  readonly isFatal?: boolean;
+}
+
+export function codeOf(err: unknown): number | undefined {
+  const code = (err as RdError | null)?.code;
+  return typeof code === 'number' ? code : undefined;
+}
+
+export function isConnectionFailure(err: unknown): boolean {
+  const code = codeOf(err);
+  return code === Code.TRANSPORT || code === Code.ALL_BROKERS_DOWN || code === Code.TIMED_OUT;
+}
+
+export function isUnknownTopic(err: unknown): boolean {
+  const code = codeOf(err);
+  return code === Code.UNKNOWN_TOPIC_OR_PART || code === Code.UNKNOWN_TOPIC_LOCAL;
+}
+
+function describe(err: unknown): string {
+  if (err instanceof Error) {
+    const code = codeOf(err);
+    return code === undefined ? err.message : `${err.message} (librdkafka code ${code})`;
+  }
+  return String(err);
+}
+
+/**
+ * Turns a librdkafka error into the goka-ts error a caller can act on: connection failures and
+ * timeouts become {@link KafkaConnectionError}, missing topics {@link UnknownTopicError}, anything
+ * else a {@link GokaError} naming what was being done. goka errors pass through unchanged.
+ */
+export function toGokaError(err: unknown, what: string, context: { topic?: string; brokers?: readonly string[] } = {}): GokaError {
+  if (err instanceof GokaError) return err;
+  if (context.topic !== undefined && isUnknownTopic(err)) {
+    return new UnknownTopicError(context.topic, { cause: err, detail: what });
+  }
+  if (isConnectionFailure(err)) {
+    const where = context.brokers ? ` (brokers ${context.brokers.join(',')})` : '';
+    return new KafkaConnectionError(`${what}: Kafka did not answer${where}: ${describe(err)}`, { cause: err });
+  }
+  return new GokaError(`${what}: ${describe(err)}`, { cause: err });
+}

@@ -1,0 +1,306 @@
+import {
+  GokaError, KafkaConnectionError, StateError, UnknownTopicError,
+  type GroupConsumer, type GroupConsumerConfig, type GroupHandler, type TopicPartitionOffset,
+} from '@goka-ts/api';
+import { assignedPartitions, checkCoPartitioned } from './co_partition';
+import { ConnectionWatch } from './connection_watch';
+import { ConsumeLoop } from './consume_loop';
+import { Code, codeOf, isUnknownTopic, toGokaError } from './errors';
+import { instrument } from './instrumentation';
+import type { ResolvedOptions } from './options';
+import { BatchDispatcher, Flow } from './partition_flow';
+import {
+  connectClient, disconnectClient, fetchMetadata, internals, rdkafka,
+  type KafkaConsumer, type LibrdKafkaError, type Metadata, type RdConfig,
+} from './rdkafka';
+import type { StatisticsHub } from './statistics';
+
+/** How often an idle consume loop polls anyway (serves librdkafka if a wake-up was missed). */
+const IDLE_POLL_MS = 500;
+
+/** Why `cooperative: true` is refused; see README "Cooperative rebalancing". */
+export const COOPERATIVE_UNSUPPORTED =
+  '@goka-ts/confluent cannot rebalance cooperatively without breaking co-partitioning: librdkafka\'s only ' +
+  'cooperative assignor (cooperative-sticky) assigns each topic-partition independently, so partition p of ' +
+  'different topics can land on different members, and librdkafka has no API for a custom assignor. ' +
+  'Use the default eager rebalancing (range assignor), or the kafkajs adapter if it offers cooperative mode.';
+
+type Assignment = { topic: string; partition: number }[];
+
+export function groupConsumerConfig(options: ResolvedOptions, config: GroupConsumerConfig): RdConfig {
+  const session = config.sessionTimeoutMs ?? 30000;
+  const rd: RdConfig = {
+    'bootstrap.servers': options.brokers.join(','),
+    'client.id': options.clientId,
+    'auto.offset.reset': config.startFrom === 'oldest' ? 'earliest' : 'latest',
+    'session.timeout.ms': session,
+    'enable.auto.offset.store': false,
+    ...options.config,
+    ...options.consumerConfig,
+  };
+  if (config.heartbeatIntervalMs !== undefined) rd['heartbeat.interval.ms'] = config.heartbeatIntervalMs;
+  if (config.sessionTimeoutMs !== undefined) rd['session.timeout.ms'] = config.sessionTimeoutMs;
+  if (config.maxWaitMs !== undefined) rd['fetch.wait.max.ms'] = config.maxWaitMs;
+  if (config.rebalanceTimeoutMs !== undefined) {
+    // librdkafka uses max.poll.interval.ms as the rebalance timeout; it must not be below the session timeout.
+    rd['max.poll.interval.ms'] = Math.max(config.rebalanceTimeoutMs, Number(rd['session.timeout.ms']));
+  }
+  // What the GroupConsumer contract depends on; user config cannot change these.
+  rd['group.id'] = config.groupId;
+  rd['group.protocol'] = 'classic';
+  rd['partition.assignment.strategy'] = 'range';
+  rd['enable.auto.commit'] = false;
+  rd['enable.partition.eof'] = false;
+  return rd;
+}
+
+/**
+ * Group consumer on librdkafka with eager rebalancing and the range assignor, which gives every
+ * member the same partition numbers of all topics when their partition counts are equal (checked
+ * at start, and every assignment is verified). Partitions are assigned at once but paused until
+ * `onAssigned` resolves; revocation waits for in-flight batches, then `onRevoked`, then unassigns.
+ */
+export class ConfluentGroupConsumer implements GroupConsumer {
+  private state: 'idle' | 'running' | 'stopping' | 'closed' = 'idle';
+  private consumer?: KafkaConsumer;
+  private loop?: ConsumeLoop;
+  private dispatcher?: BatchDispatcher;
+  private handler?: GroupHandler;
+  private starting: Promise<void> = Promise.resolve();
+  private stopping?: Promise<void>;
+  /** Rebalance steps run one after another. */
+  private rebalancing: Promise<void> = Promise.resolve();
+  private assigned: number[] = [];
+  private settle?: { resolve: () => void; reject: (err: unknown) => void };
+  private failure?: unknown;
+
+  constructor(
+    private readonly options: ResolvedOptions,
+    private readonly statistics: StatisticsHub,
+    private readonly config: GroupConsumerConfig,
+  ) {
+    if (!config.groupId) throw new GokaError('group consumer needs a groupId');
+    if (!config.topics || config.topics.length === 0) throw new GokaError(`group consumer "${config.groupId}" needs at least one topic`);
+    if (config.cooperative) throw new GokaError(COOPERATIVE_UNSUPPORTED);
+  }
+
+  run(handler: GroupHandler): Promise<void> {
+    if (this.state !== 'idle') {
+      return Promise.reject(new StateError(`group consumer "${this.config.groupId}" can run only once`));
+    }
+    this.state = 'running';
+    this.handler = handler;
+    return new Promise<void>((resolve, reject) => {
+      this.settle = { resolve, reject };
+      this.starting = this.start().catch((err: unknown) => this.fail(err));
+    });
+  }
+
+  private async start(): Promise<void> {
+    const { groupId, topics } = this.config;
+    const consumer = new rdkafka.KafkaConsumer({
+      ...groupConsumerConfig(this.options, this.config),
+      rebalance_cb: (err: LibrdKafkaError, assignment: Assignment) => this.onRebalance(err, assignment),
+      queue_non_empty_cb: () => this.loop?.notify(),
+    } as never);
+    this.consumer = consumer;
+    const watch = new ConnectionWatch(consumer, this.options.brokers, this.options.connectionTimeoutMs, (err) => this.fail(err));
+    instrument(consumer, `group consumer ${groupId}`, { logger: this.options.logger, statistics: this.statistics }, (err) => {
+      if (err.isFatal) {
+        this.fail(toGokaError(err, `group consumer "${groupId}" failed`, { brokers: this.options.brokers }));
+        return;
+      }
+      this.options.logger?.warn(`group consumer "${groupId}": ${err.message}`, { code: err.code });
+      watch.observe(err);
+    });
+    try {
+      await connectClient(consumer, this.options.connectionTimeoutMs);
+    } catch (err) {
+      throw new KafkaConnectionError(
+        `group consumer "${groupId}" could not connect to ${this.options.brokers.join(',')} within ${this.options.connectionTimeoutMs} ms: ${(err as Error).message}`,
+        { cause: err },
+      );
+    }
+    const metadata = await this.topicMetadata(consumer);
+    checkCoPartitioned(topics, metadata);
+    if (this.state !== 'running') return;
+    const dispatcher = new BatchDispatcher(consumer, {
+      onBatch: (batch) => this.handler!.onBatch(batch),
+      onFatal: (err) => this.fail(err),
+    }, this.options.maxBufferedPerPartition);
+    this.dispatcher = dispatcher;
+    this.loop = new ConsumeLoop(consumer, this.options.consumeBatchSize, IDLE_POLL_MS,
+      (messages) => dispatcher.ingest(messages),
+      (err) => this.onConsumeError(err));
+    consumer.subscribe([...topics]);
+    void this.loop.start();
+  }
+
+  private async topicMetadata(consumer: KafkaConsumer): Promise<Metadata> {
+    const topics = this.config.topics;
+    try {
+      const all = await Promise.all(topics.map((t) => fetchMetadata(consumer, t, this.options.connectionTimeoutMs)));
+      return { ...all[0], topics: all.flatMap((md, i) => md.topics.filter((t) => t.name === topics[i])) };
+    } catch (err) {
+      throw toGokaError(err, `group consumer "${this.config.groupId}" reading metadata`, { brokers: this.options.brokers });
+    }
+  }
+
+  private onRebalance(err: LibrdKafkaError, assignment: Assignment): void {
+    const consumer = internals(this.consumer!);
+    const code = codeOf(err);
+    if (code === Code.ASSIGN_PARTITIONS) {
+      // librdkafka waits for this call; delivery waits for onAssigned (partitions start paused).
+      consumer.assign(assignment);
+      if (this.state !== 'running' || !this.dispatcher) return;
+      let partitions: number[];
+      try {
+        partitions = assignedPartitions(this.config.topics, assignment);
+      } catch (e) {
+        this.fail(e);
+        return;
+      }
+      const dispatcher = this.dispatcher;
+      const flows = assignment.map((tp) => new Flow(tp.topic, tp.partition));
+      for (const f of flows) {
+        dispatcher.flows.add(f);
+        dispatcher.reconcile(f);
+      }
+      this.assigned = partitions;
+      this.step(async () => {
+        if (partitions.length > 0) await this.handler!.onAssigned(partitions);
+        for (const f of flows) {
+          if (f.closed) continue;
+          f.ready = true;
+          dispatcher.reconcile(f);
+          dispatcher.deliver(f);
+        }
+      });
+    } else if (code === Code.REVOKE_PARTITIONS) {
+      if (this.state !== 'running' || !this.dispatcher) {
+        this.unassign();
+        return;
+      }
+      const partitions = this.assigned;
+      this.assigned = [];
+      const closing = this.dispatcher.close(this.dispatcher.flows.all());
+      this.step(async () => {
+        await closing;
+        if (partitions.length > 0 && this.failure === undefined) await this.handler!.onRevoked(partitions);
+        this.unassign();
+      });
+    } else {
+      this.fail(toGokaError(err, `group consumer "${this.config.groupId}": rebalance failed`));
+    }
+  }
+
+  private unassign(): void {
+    try {
+      this.consumer!.unassign();
+    } catch (err) {
+      // A handle that is already closed has nothing assigned; anything else is a real failure.
+      if (this.consumer!.isConnected()) this.fail(toGokaError(err, `group consumer "${this.config.groupId}": unassign failed`));
+    }
+  }
+
+  private step(work: () => Promise<void>): void {
+    this.rebalancing = this.rebalancing.then(work).catch((err: unknown) => this.fail(err));
+  }
+
+  private onConsumeError(err: unknown): boolean {
+    if (isUnknownTopic(err)) {
+      const message = (err as Error).message ?? '';
+      const topic = this.config.topics.find((t) => message.includes(t)) ?? this.config.topics.join('", "');
+      this.fail(new UnknownTopicError(topic, { cause: err, detail: `consumed by group "${this.config.groupId}"` }));
+      return false;
+    }
+    if ((err as LibrdKafkaError).isFatal) {
+      this.fail(toGokaError(err, `group consumer "${this.config.groupId}" failed`, { brokers: this.options.brokers }));
+      return false;
+    }
+    this.options.logger?.warn(`group consumer "${this.config.groupId}": ${(err as Error).message}`, { code: codeOf(err) });
+    return true;
+  }
+
+  pause(topic: string, partition: number): void {
+    const flow = this.dispatcher?.flows.get(topic, partition);
+    if (!flow) return;
+    flow.userPaused = true;
+    this.dispatcher!.reconcile(flow);
+  }
+
+  resume(topic: string, partition: number): void {
+    const flow = this.dispatcher?.flows.get(topic, partition);
+    if (!flow) return;
+    flow.userPaused = false;
+    this.dispatcher!.reconcile(flow);
+    this.dispatcher!.deliver(flow);
+  }
+
+  commit(offsets: readonly TopicPartitionOffset[]): Promise<void> {
+    const consumer = this.consumer;
+    if (!consumer || !consumer.isConnected() || this.state === 'closed') {
+      return Promise.reject(new StateError(`group consumer "${this.config.groupId}" is not running`));
+    }
+    if (offsets.length === 0) return Promise.resolve();
+    const list = offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset }));
+    return new Promise<void>((resolve, reject) => {
+      internals(consumer).commitCb(list, (err) => {
+        if (err) reject(toGokaError(err, `group "${this.config.groupId}": commit failed`, { brokers: this.options.brokers }));
+        else resolve();
+      });
+    });
+  }
+
+  assignment(): readonly number[] {
+    return [...this.assigned];
+  }
+
+  close(): Promise<void> {
+    if (this.state === 'idle') {
+      this.state = 'closed';
+      return Promise.resolve();
+    }
+    return this.shutdown(true);
+  }
+
+  private fail(err: unknown): void {
+    if (this.failure !== undefined || this.state === 'closed') return;
+    this.failure = err;
+    void this.shutdown(false);
+  }
+
+  /** Stops consuming, revokes (when closing cleanly), leaves the group and settles `run`. */
+  private shutdown(revoke: boolean): Promise<void> {
+    if (this.stopping) return this.stopping;
+    this.state = 'stopping';
+    this.stopping = (async () => {
+      let error: unknown;
+      try {
+        await this.starting;
+        await this.loop?.stop();
+        await this.rebalancing;
+        const dispatcher = this.dispatcher;
+        if (dispatcher) {
+          await dispatcher.close(dispatcher.flows.all());
+          dispatcher.stop();
+        }
+        const partitions = this.assigned;
+        this.assigned = [];
+        if (revoke && this.failure === undefined && partitions.length > 0) await this.handler!.onRevoked(partitions);
+      } catch (err) {
+        error = err;
+      }
+      if (this.consumer) await disconnectClient(this.consumer);
+      this.state = 'closed';
+      const failure = this.failure ?? error;
+      if (failure !== undefined) {
+        this.settle?.reject(failure);
+        if (error !== undefined) throw error;
+      } else {
+        this.settle?.resolve();
+      }
+    })();
+    return this.stopping;
+  }
+}

@@ -49,6 +49,7 @@ export class MemoryBroker {
   private readonly appendListeners = new Set<(messages: readonly KafkaMessage[]) => void>();
   private readonly autoCreatePartitions: number | undefined;
   private readonly maxIdleRounds: number;
+  private sequence = 0;
 
   constructor(options: MemoryBrokerOptions = {}) {
     const auto = options.autoCreateTopics;
@@ -112,9 +113,21 @@ export class MemoryBroker {
     if (!log) {
       throw new UnknownTopicError(topicName, { detail: `it has no partition ${partition} (partitions 0..${topic.partitions - 1})` });
     }
-    const appended = log.append(records);
+    const appended = log.append(records, this.sequence);
+    this.sequence += appended.length;
     for (const listener of [...this.appendListeners]) listener(appended);
     return appended;
+  }
+
+  /**
+   * Every record of `topic` in the order the broker appended them across partitions (not only
+   * per partition), or an empty list for a missing topic.
+   */
+  messages(topic: string): KafkaMessage[] {
+    const logs = this.topics.get(topic)?.logs ?? [];
+    const entries: [number, KafkaMessage][] = [];
+    for (const log of logs) for (const message of log.all()) entries.push([log.sequenceOf(message.offset), message]);
+    return entries.sort((a, b) => a[0] - b[0]).map(([, message]) => message);
   }
 
   /** Calls `listener` with every appended run of records (any topic) until the returned function is called. */

@@ -15,6 +15,8 @@ export interface AppendRecord {
  */
 export class MemoryPartitionLog {
   private readonly records: KafkaMessage[] = [];
+  /** Broker-wide append sequence of each record, to order records across partitions. */
+  private readonly sequences: number[] = [];
   /** Offset of `records[0]`; grows when records are deleted from the front. */
   private startOffset = 0;
   private nextOffset = 0;
@@ -41,8 +43,12 @@ export class MemoryPartitionLog {
     return this.isDeleted;
   }
 
-  /** Appends records in order and returns them as consumers will see them. Watchers run once afterwards. */
-  append(records: readonly AppendRecord[]): KafkaMessage[] {
+  /**
+   * Appends records in order and returns them as consumers will see them; `firstSequence` numbers
+   * them broker-wide. Watchers run once afterwards.
+   */
+  append(records: readonly AppendRecord[], firstSequence: number): KafkaMessage[] {
+    let sequence = firstSequence;
     const appended: KafkaMessage[] = [];
     for (const record of records) {
       const message: KafkaMessage = Object.freeze({
@@ -55,6 +61,7 @@ export class MemoryPartitionLog {
         timestamp: record.timestamp,
       });
       this.records.push(message);
+      this.sequences.push(sequence++);
       appended.push(message);
     }
     if (appended.length > 0) this.notify();
@@ -74,10 +81,16 @@ export class MemoryPartitionLog {
     return this.records;
   }
 
+  /** The broker-wide append sequence of the record at `offset`. */
+  sequenceOf(offset: number): number {
+    return this.sequences[offset - this.startOffset];
+  }
+
   /** Removes records before `offset` (Kafka's DeleteRecords); readers then start at the new oldest offset. */
   deleteBefore(offset: number): void {
     const upTo = Math.min(Math.max(offset, this.startOffset), this.nextOffset);
     this.records.splice(0, upTo - this.startOffset);
+    this.sequences.splice(0, upTo - this.startOffset);
     this.startOffset = upTo;
   }
 

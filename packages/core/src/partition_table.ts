@@ -5,7 +5,9 @@ import {
   type KafkaClient,
   type Logger,
   type MessageBatch,
+  type PartitionOffsets,
   type PartitionReader,
+  type PartitionStart,
   type PartitionStatus,
   type Storage,
   type StorageBatchOp,
@@ -64,6 +66,7 @@ export class PartitionTable {
   private currentStatus: PartitionStatus = 'stopped';
   private reader: PartitionReader | undefined;
   private stopRequested = false;
+  private busy = false;
 
   // Stats. `offset` is the last applied table offset (-1: none), `highWatermark` the last seen (-1: unknown).
   private startTime: number | undefined;
@@ -137,83 +140,22 @@ export class PartitionTable {
    * applying every batch in one `writeBatch` (a null value deletes), then marks the storage recovered.
    * Resolves `true` when recovered, `false` when {@link stop} or `signal` ended it early (the storage
    * keeps what was applied; a later recovery continues from there). Rejects on Kafka or storage errors.
+   * {@link recoverTables} does the same for several partitions with one reader.
    */
-  async recover(signal?: AbortSignal): Promise<boolean> {
-    const store = this.storage;
-    if (this.reader) throw new StateError(`table "${this.topic}" partition ${this.partition} is already reading`);
-    this.stopRequested = false;
-    this.currentStatus = 'connecting';
-    const started = this.now();
-    this.startTime = started;
-    this.durationMs = undefined;
-    this.recoveredRecords = 0;
-    try {
-      const stored = await store.getOffset(-1);
-      this.offset = stored;
-      const { oldest, newest } = await this.partitionOffsets();
-      this.highWatermark = newest;
-      if (stored >= newest) {
-        throw new GokaError(
-          `table "${this.topic}" partition ${this.partition}: the local offset ${stored} is beyond the topic's high watermark ${newest}; ` +
-            'the topic was probably deleted and recreated: delete the local storage of this table to recover it from scratch',
-        );
-      }
-      // Records before `oldest` were deleted by retention; Goka then starts at the oldest too.
-      const from = Math.max(stored + 1, oldest);
-      this.startOffset = from;
-      this.lastLogAt = started;
-      this.logger.info('recovering table partition', { topic: this.topic, partition: this.partition, from, need: newest, remaining: newest - from });
-
-      if (from < newest && !signal?.aborted && !this.stopRequested) {
-        this.currentStatus = 'recovering';
-        const completed = await this.read(from, false, signal, true);
-        if (!completed) {
-          this.currentStatus = 'stopped';
-          this.logger.info('table partition recovery stopped', this.progressFields());
-          return false;
-        }
-      } else if (signal?.aborted || this.stopRequested) {
-        this.currentStatus = 'stopped';
-        return false;
-      }
-
-      this.currentStatus = 'preparing';
-      await store.markRecovered();
-      this.durationMs = this.now() - started;
-      this.currentStatus = 'running';
-      this.logger.info('recovered table partition', { ...this.progressFields(), records: this.recoveredRecords, durationMs: this.durationMs });
-      return true;
-    } catch (err) {
-      this.currentStatus = 'failed';
-      throw err;
-    }
+  recover(signal?: AbortSignal): Promise<boolean> {
+    return recoverTables([this], { signal });
   }
 
   /**
    * Keeps applying new records from the applied offset + 1 until {@link stop} or `signal` (resolves)
    * or an error (rejects). {@link caughtUp} resolves when it first reaches the high watermark.
+   * {@link followTables} does the same for several partitions with one reader.
    */
-  async follow(signal?: AbortSignal): Promise<void> {
-    void this.storage; // throws when not open
-    if (this.reader) throw new StateError(`table "${this.topic}" partition ${this.partition} is already reading`);
-    if (this.caughtUpState.settled) this.caughtUpState = newDeferred();
-    this.stopRequested = false;
-    const caughtUp = this.caughtUpState;
-    try {
-      if (!signal?.aborted) {
-        this.currentStatus = 'running';
-        await this.read(this.offset + 1, true, signal, false);
-      }
-      this.currentStatus = 'stopped';
-      settle(caughtUp, new StateError(`table "${this.topic}" partition ${this.partition} stopped before catching up`));
-    } catch (err) {
-      this.currentStatus = 'failed';
-      settle(caughtUp, err);
-      throw err;
-    }
+  follow(signal?: AbortSignal): Promise<void> {
+    return followTables([this], { signal });
   }
 
-  /** Ends a running {@link recover} or {@link follow}; they resolve once the reader stopped. */
+  /** Ends a running recovery or follow (of every table sharing its reader); they resolve once it stopped. */
   async stop(): Promise<void> {
     this.stopRequested = true;
     const reader = this.reader;
@@ -252,55 +194,101 @@ export class PartitionTable {
     };
   }
 
-  private async partitionOffsets(): Promise<{ oldest: number; newest: number }> {
-    const admin = this.admin ?? this.client.admin();
-    const own = !this.admin;
-    try {
-      if (own) await admin.connect();
-      const offsets = await admin.partitionOffsets(this.topic);
-      const mine = offsets.find((o) => o.partition === this.partition);
-      if (!mine) {
-        throw new GokaError(`table "${this.topic}" has no partition ${this.partition} (it has ${offsets.length} partitions)`);
-      }
-      return mine;
-    } finally {
-      if (own) await admin.close();
+  /** @internal Prepares recovery against the partition's offsets; returns where to start reading. */
+  async beginRecovery(offsets: PartitionOffsets | undefined, partitionCount: number): Promise<number> {
+    const store = this.storage;
+    this.currentStatus = 'connecting';
+    this.startTime = this.now();
+    this.durationMs = undefined;
+    this.recoveredRecords = 0;
+    if (!offsets) {
+      throw new GokaError(`table "${this.topic}" has no partition ${this.partition} (it has ${partitionCount} partitions)`);
     }
+    const stored = await store.getOffset(-1);
+    this.offset = stored;
+    this.highWatermark = offsets.newest;
+    if (stored >= offsets.newest) {
+      throw new GokaError(
+        `table "${this.topic}" partition ${this.partition}: the local offset ${stored} is beyond the topic's high watermark ${offsets.newest}; ` +
+          'the topic was probably deleted and recreated: delete the local storage of this table to recover it from scratch',
+      );
+    }
+    // Records before `oldest` were deleted by retention; Goka then starts at the oldest too.
+    const from = Math.max(stored + 1, offsets.oldest);
+    this.startOffset = from;
+    this.lastLogAt = this.startTime;
+    this.logger.info('recovering table partition', { topic: this.topic, partition: this.partition, from, need: offsets.newest, remaining: offsets.newest - from });
+    if (from < offsets.newest) this.currentStatus = 'recovering';
+    return from;
   }
 
-  /** Runs one reader; resolves `true` when it ended on its own, `false` when stopped. */
-  private async read(from: number, follow: boolean, signal: AbortSignal | undefined, recovering: boolean): Promise<boolean> {
-    const store = this.storage;
-    const reader = this.client.partitionReader({
-      topic: this.topic,
-      partitions: [{ partition: this.partition, from }],
-      follow,
-      maxWaitMs: this.maxWaitMs,
-    });
-    this.reader = reader;
-    this.lastRecordAt = this.now();
-    const onAbort = () => void reader.stop();
-    signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      if (this.stopRequested || signal?.aborted) return false;
-      await reader.run({
-        onBatch: async (batch) => {
-          await this.apply(store, batch, recovering);
-        },
-        onCaughtUp: (_partition, highWatermark) => {
-          if (highWatermark > this.highWatermark) this.highWatermark = highWatermark;
-          if (!recovering) settle(this.caughtUpState);
-        },
-      });
-      return !this.stopRequested && !signal?.aborted;
-    } finally {
-      signal?.removeEventListener('abort', onAbort);
-      this.reader = undefined;
+  /** @internal Marks the storage recovered after the reader reached the high watermark. */
+  async finishRecovery(): Promise<void> {
+    this.currentStatus = 'preparing';
+    await this.storage.markRecovered();
+    this.durationMs = this.now() - (this.startTime ?? this.now());
+    this.currentStatus = 'running';
+    this.logger.info('recovered table partition', { ...this.progressFields(), records: this.recoveredRecords, durationMs: this.durationMs });
+  }
+
+  /** @internal Prepares following; returns the offset to start at. */
+  beginFollow(): number {
+    if (this.caughtUpState.settled) this.caughtUpState = newDeferred();
+    this.currentStatus = 'running';
+    return this.offset + 1;
+  }
+
+  /** @internal The reader ended: `error` when it failed, else stopped (recovery or follow). */
+  endReading(following: boolean, error?: unknown): void {
+    if (error !== undefined) {
+      this.currentStatus = 'failed';
+      settle(this.caughtUpState, error);
+      return;
     }
+    if (!following && this.currentStatus !== 'running') this.logger.info('table partition recovery stopped', this.progressFields());
+    if (following || this.currentStatus !== 'running') this.currentStatus = 'stopped';
+    if (following) settle(this.caughtUpState, new StateError(`table "${this.topic}" partition ${this.partition} stopped before catching up`));
+  }
+
+  /** @internal */
+  get stopped(): boolean {
+    return this.stopRequested;
+  }
+
+  /** @internal The shared reader currently reading this partition, so {@link stop} can stop it. */
+  attachReader(reader: PartitionReader | undefined): void {
+    this.reader = reader;
+    if (reader) this.lastRecordAt = this.now();
+  }
+
+  /** @internal The reader reached the high watermark. */
+  reachedHighWatermark(highWatermark: number, following: boolean): void {
+    if (highWatermark > this.highWatermark) this.highWatermark = highWatermark;
+    if (following) settle(this.caughtUpState);
+  }
+
+  /** @internal */
+  get clientOptions(): { client: KafkaClient; admin: Admin | undefined; maxWaitMs: number | undefined } {
+    return { client: this.client, admin: this.admin, maxWaitMs: this.maxWaitMs };
+  }
+
+  /** @internal Claims the table for one recovery or follow; throws when it is already reading or not open. */
+  claim(): void {
+    void this.storage; // throws when not open
+    if (this.busy) throw new StateError(`table "${this.topic}" partition ${this.partition} is already reading`);
+    this.busy = true;
+    this.stopRequested = false;
+  }
+
+  /** @internal */
+  release(): void {
+    this.busy = false;
   }
 
   // Hot path: one writeBatch per fetched batch; the only per-record allocation is its op.
-  private async apply(store: Storage, batch: MessageBatch, recovering: boolean): Promise<void> {
+  /** @internal Applies one fetched batch. */
+  async apply(batch: MessageBatch, recovering: boolean): Promise<void> {
+    const store = this.storage;
     const messages = batch.messages;
     const count = messages.length;
     if (count === 0) {
@@ -365,4 +353,145 @@ function settle(deferred: Deferred, error?: unknown): void {
   deferred.settled = true;
   if (error === undefined) deferred.resolve();
   else deferred.reject(error);
+}
+
+export interface TableReadOptions {
+  /** Ends reading early like `stop()`. */
+  readonly signal?: AbortSignal;
+  /** A connected admin for the offsets (default: the tables' own, else a temporary one). */
+  readonly admin?: Admin;
+}
+
+/**
+ * Recovers several partitions of one table topic with a single reader (see
+ * {@link PartitionTable.recover}). Resolves `true` when every partition is recovered, `false` when
+ * stopped or aborted first. Stopping any of the tables stops them all.
+ */
+export async function recoverTables(tables: readonly PartitionTable[], options: TableReadOptions = {}): Promise<boolean> {
+  if (tables.length === 0) return true;
+  const { topic } = sameTopic(tables);
+  const signal = options.signal;
+  claimAll(tables);
+  try {
+    const offsets = await partitionOffsets(tables[0], options.admin);
+    const byPartition = new Map(offsets.map((o) => [o.partition, o]));
+    const starts: PartitionStart[] = [];
+    const reading: PartitionTable[] = [];
+    for (const table of tables) {
+      const newest = byPartition.get(table.partition)?.newest ?? 0;
+      const from = await table.beginRecovery(byPartition.get(table.partition), offsets.length);
+      if (from < newest) {
+        starts.push({ partition: table.partition, from });
+        reading.push(table);
+      }
+    }
+    const completed = await runReader(topic, tables, reading, starts, false, signal);
+    if (!completed) {
+      for (const table of tables) table.endReading(false);
+      return false;
+    }
+    await Promise.all(tables.map((table) => table.finishRecovery()));
+    return true;
+  } catch (err) {
+    for (const table of tables) table.endReading(false, err);
+    throw err;
+  } finally {
+    for (const table of tables) table.release();
+  }
+}
+
+/**
+ * Follows several partitions of one table topic with a single reader (see {@link PartitionTable.follow}).
+ * Resolves when stopped or aborted, rejects on an error.
+ */
+export async function followTables(tables: readonly PartitionTable[], options: TableReadOptions = {}): Promise<void> {
+  if (tables.length === 0) return;
+  const { topic } = sameTopic(tables);
+  claimAll(tables);
+  try {
+    const starts = tables.map((table) => ({ partition: table.partition, from: table.beginFollow() }));
+    await runReader(topic, tables, tables, starts, true, options.signal);
+    for (const table of tables) table.endReading(true);
+  } catch (err) {
+    for (const table of tables) table.endReading(true, err);
+    throw err;
+  } finally {
+    for (const table of tables) table.release();
+  }
+}
+
+function claimAll(tables: readonly PartitionTable[]): void {
+  const claimed: PartitionTable[] = [];
+  try {
+    for (const table of tables) {
+      table.claim();
+      claimed.push(table);
+    }
+  } catch (err) {
+    for (const table of claimed) table.release();
+    throw err;
+  }
+}
+
+function sameTopic(tables: readonly PartitionTable[]): { topic: string } {
+  const topic = tables[0].topic;
+  const seen = new Set<number>();
+  for (const table of tables) {
+    if (table.topic !== topic) throw new StateError(`tables of different topics ("${topic}", "${table.topic}") cannot share a reader`);
+    if (seen.has(table.partition)) throw new StateError(`table "${topic}" partition ${table.partition} is listed twice`);
+    seen.add(table.partition);
+  }
+  return { topic };
+}
+
+async function partitionOffsets(table: PartitionTable, shared: Admin | undefined): Promise<PartitionOffsets[]> {
+  const { client, admin: own } = table.clientOptions;
+  const admin = shared ?? own ?? client.admin();
+  const temporary = !shared && !own;
+  if (!temporary) return admin.partitionOffsets(table.topic);
+  await admin.connect();
+  try {
+    return await admin.partitionOffsets(table.topic);
+  } finally {
+    await admin.close();
+  }
+}
+
+/**
+ * Runs one reader over `starts`, dispatching batches to the tables by partition. Resolves `true`
+ * when it ended on its own, `false` when stopped (any table's stop(), or the signal).
+ */
+async function runReader(
+  topic: string,
+  all: readonly PartitionTable[],
+  reading: readonly PartitionTable[],
+  starts: readonly PartitionStart[],
+  follow: boolean,
+  signal: AbortSignal | undefined,
+): Promise<boolean> {
+  const stopped = () => signal?.aborted === true || all.some((table) => table.stopped);
+  if (stopped()) return false;
+  if (starts.length === 0) return true;
+  const byPartition = new Map(reading.map((table) => [table.partition, table]));
+  const { client, maxWaitMs } = reading[0].clientOptions;
+  const reader = client.partitionReader({ topic, partitions: starts, follow, maxWaitMs });
+  for (const table of all) table.attachReader(reader);
+  const onAbort = () => void reader.stop();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    // A stop() may have come between the check above and attaching the reader.
+    if (stopped()) return false;
+    await reader.run({
+      onBatch: (batch) => {
+        const table = byPartition.get(batch.partition);
+        if (!table) throw new GokaError(`reader of table "${topic}" delivered partition ${batch.partition}, which it was not asked for`);
+        return table.apply(batch, !follow);
+      },
+      onCaughtUp: (partition, highWatermark) => byPartition.get(partition)?.reachedHighWatermark(highWatermark, follow),
+    });
+    return !stopped();
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    for (const table of all) table.attachReader(undefined);
+  }
 }

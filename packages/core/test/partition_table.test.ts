@@ -1,6 +1,6 @@
 import type { Storage, StorageBatchOp, StorageBuilder } from '@goka-ts/api';
 import { memoryStorage } from '@goka-ts/storage-memory';
-import { PartitionTable } from '../src/partition_table';
+import { followTables, PartitionTable, recoverTables } from '../src/partition_table';
 import { FakeKafka, recordingLogger } from './fake_kafka';
 
 /** Memory storage that records every writeBatch, shared across rebuilds (like a persistent store). */
@@ -229,6 +229,31 @@ describe('PartitionTable', () => {
     await table.stop();
     await never;
     expect(table.stats().stalled).toBe(false);
+  });
+
+  it('recovers and follows several partitions with one reader', async () => {
+    const kafka = new FakeKafka();
+    kafka.createTopic('t', 3);
+    for (let i = 0; i < 9; i++) kafka.append('t', i % 3, `k${i}`, `v${i}`);
+    const tables = [0, 1, 2].map((partition) => new PartitionTable({ topic: 't', partition, client: kafka, storage: memoryStorage() }));
+    await Promise.all(tables.map((t) => t.open()));
+    await expect(recoverTables(tables)).resolves.toBe(true);
+    expect(kafka.readerRuns).toBe(1);
+    expect(kafka.readerStarts[0].partitions).toEqual([0, 1, 2].map((partition) => ({ partition, from: 0 })));
+    expect(tables.map((t) => t.stats().recovery.records)).toEqual([3, 3, 3]);
+    const single = tables[0].follow();
+    await expect(followTables(tables)).rejects.toThrow(/already reading/);
+    await tables[0].stop();
+    await single;
+    const following = followTables(tables);
+    await Promise.all(tables.map((t) => t.caughtUp));
+    kafka.append('t', 2, 'new', 'x');
+    await waitFor(() => tables[2].storage.has('new'));
+    await tables[1].stop();
+    await following;
+    expect(tables.map((t) => t.status)).toEqual(['stopped', 'stopped', 'stopped']);
+    await Promise.all(tables.map((t) => t.close()));
+    expect(kafka.openResources.size).toBe(0);
   });
 
   it('storage access before open is a clear error', () => {

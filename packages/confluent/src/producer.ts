@@ -155,17 +155,18 @@ export class ConfluentProducer implements Producer {
         this.scheduleRetry();
         return false;
       }
-      this.tracker.complete(item);
       item.reject(deliveryError(err as LibrdKafkaError, item.record, this.options.brokers));
+      this.tracker.complete(item);
       return true;
     }
   }
 
   private delivered(err: LibrdKafkaError | null, report: DeliveryReport): void {
     const item = report.opaque;
-    this.tracker.complete(item);
+    // Settle the send before flush waiters, so code awaiting flush sees its sends settled.
     if (err) item.reject(deliveryError(err, item.record, this.options.brokers));
     else item.resolve({ topic: report.topic, partition: report.partition, offset: report.offset });
+    this.tracker.complete(item);
     if (this.blocked.length > 0) this.drainBlocked();
   }
 

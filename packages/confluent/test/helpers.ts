@@ -1,0 +1,86 @@
+import type { Admin, KafkaMessage, MessageBatch, Producer } from '@goka-ts/api';
+import { confluentClient, type ConfluentClientOptions, type ConfluentKafkaClient } from '../src';
+
+export function brokers(): string[] {
+  const list = process.env.KAFKA_BROKERS;
+  if (!list) throw new Error('KAFKA_BROKERS is not set: run the tests with KAFKA_BROKERS=127.0.0.1:9092 (see HELPERS.md)');
+  return list.split(',');
+}
+
+export function uid(prefix: string): string {
+  return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+export function client(options: Partial<ConfluentClientOptions> = {}): ConfluentKafkaClient {
+  return confluentClient({ brokers: brokers(), clientId: 'confluent-test', ...options });
+}
+
+export async function withAdmin<T>(c: ConfluentKafkaClient, fn: (admin: Admin) => Promise<T>): Promise<T> {
+  const admin = c.admin();
+  await admin.connect();
+  try {
+    return await fn(admin);
+  } finally {
+    await admin.close();
+  }
+}
+
+export async function createTopics(c: ConfluentKafkaClient, partitions: number, ...names: string[]): Promise<void> {
+  await withAdmin(c, async (admin) => {
+    for (const topic of names) await admin.createTopic({ topic, partitions, replicationFactor: 1 });
+  });
+}
+
+export async function deleteTopics(c: ConfluentKafkaClient, ...names: string[]): Promise<void> {
+  await withAdmin(c, async (admin) => {
+    for (const topic of names) await admin.deleteTopic(topic).catch(() => undefined);
+  });
+}
+
+/** Produces `count` records `k<i>` / `v<i>` to one partition and returns their offsets. */
+export async function produce(producer: Producer, topic: string, partition: number, count: number, prefix = ''): Promise<number[]> {
+  const sends = [];
+  for (let i = 0; i < count; i++) {
+    sends.push(producer.send({ topic, partition, key: Buffer.from(`${prefix}k${i}`), value: Buffer.from(`${prefix}v${i}`) }));
+  }
+  return (await Promise.all(sends)).map((r) => r.offset);
+}
+
+export async function waitFor(what: string, cond: () => boolean, timeoutMs = 20000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Records batches and checks that batches of one partition never overlap. */
+export class BatchLog {
+  readonly batches: MessageBatch[] = [];
+  readonly messages: KafkaMessage[] = [];
+  private readonly active = new Set<string>();
+  overlap = false;
+
+  async onBatch(batch: MessageBatch, delayMs = 0): Promise<void> {
+    const key = `${batch.topic}/${batch.partition}`;
+    if (this.active.has(key)) this.overlap = true;
+    this.active.add(key);
+    try {
+      if (delayMs > 0) await sleep(delayMs);
+      this.batches.push(batch);
+      this.messages.push(...batch.messages);
+    } finally {
+      this.active.delete(key);
+    }
+  }
+
+  values(topic?: string, partition?: number): string[] {
+    return this.messages
+      .filter((m) => (topic === undefined || m.topic === topic) && (partition === undefined || m.partition === partition))
+      .map((m) => m.value?.toString() ?? '<null>');
+  }
+}

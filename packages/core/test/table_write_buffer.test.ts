@@ -1,0 +1,124 @@
+import { MemoryStorage } from '@goka-ts/storage-memory';
+import { CommitTracker } from '../src/commit_tracker';
+import type { EffectHolder } from '../src/effect_holder';
+import { TableWriteBuffer } from '../src/table_write_buffer';
+import { ManualProducer, settle } from './support/manual_producer';
+
+/** A message tracked by a CommitTracker, acting as the holder of its writes. */
+function message(tracker: CommitTracker, offset: number, failures: string[]): EffectHolder & { seq: number; finish(): void } {
+  const seq = tracker.begin(offset);
+  return {
+    seq,
+    writeGeneration: 0,
+    hold: () => tracker.add(seq),
+    release: () => tracker.done(seq),
+    effectFailed: (what, error) => void failures.push(`${offset}: ${what}: ${(error as Error).message}`),
+    finish: () => tracker.done(seq),
+  };
+}
+
+async function setup(maxBuffered = 100) {
+  const producer = new ManualProducer();
+  const storage = new MemoryStorage('t', 0);
+  await storage.open();
+  const buffer = new TableWriteBuffer('g-table', 0, producer, storage, maxBuffered);
+  return { producer, storage, buffer, tracker: new CommitTracker(), failures: [] as string[] };
+}
+
+describe('TableWriteBuffer', () => {
+  it('shows writes at once and sends repeated writes of a key once per generation', async () => {
+    const { producer, storage, buffer, tracker, failures } = await setup();
+    for (let i = 0; i < 5; i++) {
+      const m = message(tracker, i, failures);
+      buffer.put('k', Buffer.from(String(i + 1)), m);
+      m.finish();
+      expect(buffer.get('k')?.toString()).toBe(String(i + 1));
+    }
+    buffer.put('gone', null, message(tracker, 5, failures));
+    expect(buffer.get('gone')).toBeNull();
+    expect(buffer.get('other')).toBeUndefined();
+    expect(tracker.committable).toBe(-1); // writes not yet durable
+
+    buffer.flush();
+    expect(producer.pending.map((p) => [p.record.key?.toString(), p.record.value?.toString() ?? null])).toEqual([
+      ['k', '5'],
+      ['gone', null],
+    ]);
+    expect(buffer.writes).toBe(6);
+    expect(buffer.sentRecords).toBe(2);
+    await settle();
+    expect(tracker.committable).toBe(-1);
+
+    producer.ack();
+    await buffer.settled();
+    expect(tracker.committable).toBe(5); // message 5 still holds its callback unit
+    expect((await storage.get('k'))?.toString()).toBe('5');
+    expect(await storage.getOffset(-1)).toBe(1);
+    expect(failures).toEqual([]);
+  });
+
+  it('releases a message only when the generation covering its write is applied, in generation order', async () => {
+    const { producer, storage, buffer, tracker, failures } = await setup();
+    const a = message(tracker, 0, failures);
+    buffer.put('x', Buffer.from('a'), a);
+    a.finish();
+    buffer.flush(); // generation 1: x=a
+    const b = message(tracker, 1, failures);
+    buffer.put('x', Buffer.from('b'), b);
+    b.finish();
+    buffer.flush(); // generation 2: x=b
+
+    // Kafka acknowledges generation 2 first: it must not be applied (nor release b) before generation 1.
+    producer.ackWhere((r) => r.value?.toString() === 'b');
+    await settle();
+    expect(tracker.committable).toBe(-1);
+    expect(await storage.get('x')).toBeUndefined();
+
+    producer.ack();
+    await buffer.settled();
+    expect(tracker.committable).toBe(2);
+    expect((await storage.get('x'))?.toString()).toBe('b');
+    expect(await storage.getOffset(-1)).toBe(0); // generation 2's record got offset 0 (acked first)
+  });
+
+  it('keeps pruned reads consistent: only entries not rewritten since are dropped', async () => {
+    const { producer, buffer, tracker, failures } = await setup();
+    const a = message(tracker, 0, failures);
+    buffer.put('x', Buffer.from('1'), a);
+    buffer.put('y', Buffer.from('1'), a);
+    buffer.flush();
+    buffer.put('x', Buffer.from('2'), message(tracker, 1, failures));
+    producer.ack(2);
+    await buffer.settled();
+    buffer.prune();
+    expect(buffer.has('y')).toBe(false); // applied: read storage now
+    expect(buffer.get('x')?.toString()).toBe('2'); // newer write still buffered
+  });
+
+  it('flushes early when the generation reaches its size limit', async () => {
+    const { producer, buffer, tracker, failures } = await setup(3);
+    const m = message(tracker, 0, failures);
+    for (const k of ['a', 'b', 'c', 'd']) buffer.put(k, Buffer.from(k), m);
+    expect(producer.pending).toHaveLength(3);
+    expect(buffer.pendingKeys).toBe(1);
+  });
+
+  it('reports a failed send to the first message of the generation and applies nothing after it', async () => {
+    const { producer, storage, buffer, tracker, failures } = await setup();
+    const a = message(tracker, 7, failures);
+    const b = message(tracker, 8, failures);
+    buffer.put('x', Buffer.from('1'), a);
+    buffer.put('y', Buffer.from('1'), b);
+    a.finish();
+    b.finish();
+    buffer.flush();
+    buffer.put('z', Buffer.from('1'), message(tracker, 9, failures));
+    buffer.flush();
+    producer.fail(new Error('broker down'));
+    producer.ack();
+    await buffer.settled();
+    expect(failures).toEqual(['7: writing the group table "g-table" failed: broker down']);
+    expect(tracker.committable).toBe(-1);
+    expect(await storage.get('z')).toBeUndefined();
+  });
+});

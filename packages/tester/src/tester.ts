@@ -11,7 +11,7 @@ import {
   type Storage,
   type StorageBuilder,
 } from '@goka-ts/api';
-import { DEFAULT_SUFFIXES, murmur2Hasher, silentLogger } from '@goka-ts/core';
+import { DEFAULT_SUFFIXES, murmur2Hasher, silentLogger, type GroupGraph } from '@goka-ts/core';
 import { memoryStorage } from '@goka-ts/storage-memory';
 import { MemoryKafka } from './memory_kafka';
 import { StorageRegistry } from './storage_registry';
@@ -278,9 +278,14 @@ export class Tester {
   /**
    * Runs a processor or view until {@link close}: resolves once it is running (`waitRunning()`) and
    * the in-memory Kafka is quiescent; rejects when it fails before.
+   *
+   * Topics the component needs but nobody created yet are created first with the tester's partition
+   * count, as Goka's tester does: a processor's inputs and outputs (streams), joined and lookup tables
+   * (compacted); a view's table. Processors create their own table and loop topics.
    */
   async start<C extends RunnableComponent>(component: C): Promise<StartedComponent<C>> {
     this.checkOpen('start a component');
+    await this.createTopicsOf(component);
     const done = component.run();
     const entry: ComponentEntry = {
       component,
@@ -329,6 +334,17 @@ export class Tester {
     await this.producerInstance?.close();
     await this.adminInstance?.close();
     this.throwFailures();
+  }
+
+  private async createTopicsOf(component: RunnableComponent): Promise<void> {
+    const { graph, table } = component as { graph?: GroupGraph; table?: unknown };
+    if (graph && Array.isArray(graph.inputs) && graph.outputs instanceof Map) {
+      for (const input of graph.inputs) if (input.kind === 'input') await this.createTopic(input.topic);
+      for (const topic of graph.outputs.keys()) await this.createTopic(topic);
+      for (const topic of [...graph.joins.keys(), ...graph.lookups.keys()]) await this.createTopic(topic, { table: true });
+    } else if (typeof table === 'string') {
+      await this.createTopic(table, { table: true });
+    }
   }
 
   private async send(topic: string, key: string, value: Buffer | null, options: FeedOptions): Promise<ProduceResult> {

@@ -16,3 +16,13 @@ export type { BackoffOptions, RetryOptions } from './backoff';
 // Topics
 export { TopicManager } from './topic_manager';
 export type { TopicManagerOptions, MismatchPolicy } from './topic_manager';
+
+// Components
+export { Emitter } from './emitter';
+export type { EmitterOptions, EmitterEmitOptions, EmitterStats } from './emitter';
+export { View } from './view';
+export type { ViewOptions, ViewReconnectOptions, StateListener } from './view';
+
+// Processor
+export { Processor, isTransient } from './processor';
+export type { ProcessorOptions, NilHandling, RestartOptions, ProcessorConsumerOptions } from './processor_options';

@@ -38,6 +38,7 @@ export class FakeKafka implements KafkaClient {
   /** The next N admin connects reject. */
   failAdminConnects = 0;
   readerRuns = 0;
+  private generation = 0;
   readonly readerStarts: PartitionReaderConfig[] = [];
   readonly batchesDelivered: number[] = [];
   private readonly waiters = new Set<() => void>();
@@ -64,6 +65,12 @@ export class FakeKafka implements KafkaClient {
     });
     for (const wake of [...this.waiters]) wake();
     return offset;
+  }
+
+  /** Every running reader fails with a KafkaConnectionError (like a broker going away). */
+  disconnect(): void {
+    this.generation++;
+    for (const wake of [...this.waiters]) wake();
   }
 
   topic(topic: string): FakeTopic {
@@ -147,6 +154,7 @@ export class FakeKafka implements KafkaClient {
         if (fail) fake.failReaderRuns--;
         fake.openResources.add(token);
         let delivered = 0;
+        const generation = fake.generation;
         try {
           const t = fake.topic(config.topic);
           await Promise.all(
@@ -157,6 +165,7 @@ export class FakeKafka implements KafkaClient {
               let caughtUp = false;
               for (;;) {
                 if (stopped) return;
+                if (fake.generation !== generation) throw new KafkaConnectionError('fake: connection lost');
                 const end = config.follow ? log.length : stopAt;
                 if (next < end) {
                   if (fail && delivered >= fake.failAfterBatches) throw new KafkaConnectionError('fake: connection lost');

@@ -1,0 +1,289 @@
+import {
+  GokaError,
+  KafkaConnectionError,
+  StateError,
+  UnknownTopicError,
+  type Admin,
+  type Codec,
+  type ComponentState,
+  type Hasher,
+  type KafkaClient,
+  type Logger,
+  type StorageBuilder,
+  type TableStats,
+  type ViewStats,
+} from '@goka-ts/api';
+import { memoryStorage } from '@goka-ts/storage-memory';
+import { Backoff, sleep } from './backoff';
+import { murmur2Hasher } from './hasher_murmur2';
+import { silentLogger } from './logger';
+import { followTables, PartitionTable, recoverTables } from './partition_table';
+
+export interface ViewReconnectOptions {
+  /** First wait after a connection failure (ms). Default 1000. */
+  readonly initialBackoffMs?: number;
+  /** Longest wait between attempts (ms). Default 30 000. */
+  readonly maxBackoffMs?: number;
+}
+
+export interface ViewOptions {
+  readonly client: KafkaClient;
+  /** Local storage per partition. Default: in memory. */
+  readonly storage?: StorageBuilder;
+  /** Must match the hasher of the table's producers. Default {@link murmur2Hasher}. */
+  readonly hasher?: Hasher;
+  /**
+   * Keep running through connection failures (`KafkaConnectionError`): wait with exponential backoff,
+   * then reconnect and continue from the locally applied offsets. Other errors still end `run()`.
+   * Default off: a connection failure rejects `run()`.
+   */
+  readonly autoReconnect?: boolean | ViewReconnectOptions;
+  readonly logger?: Logger;
+  /** Longest time a fetch waits for data (ms). */
+  readonly maxWaitMs?: number;
+  /** See {@link TableStats.stalled}. Default 2 minutes. */
+  readonly stalledAfterMs?: number;
+}
+
+export type StateListener = (state: ComponentState, previous: ComponentState) => void;
+
+/**
+ * A read-only local copy of a whole table (every partition), kept up to date.
+ *
+ * ```ts
+ * const view = new View('clicks-table', int64Codec, { client });
+ * const running = view.run(signal);
+ * await view.waitRunning();
+ * console.log(await view.get('user-1'));
+ * await view.stop(); await running;
+ * ```
+ */
+export class View<T> {
+  private readonly hasher: Hasher;
+  private readonly storage: StorageBuilder;
+  private readonly logger: Logger;
+  private readonly reconnect: Required<ViewReconnectOptions> | undefined;
+  private readonly listeners = new Set<StateListener>();
+  private currentState: ComponentState = 'idle';
+  private tables: PartitionTable[] = [];
+  private partitions = 0;
+  private running: Promise<void> | undefined;
+  private stopController: AbortController | undefined;
+  private runningWaiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
+
+  constructor(
+    readonly table: string,
+    private readonly codec: Codec<T>,
+    private readonly options: ViewOptions,
+  ) {
+    this.hasher = options.hasher ?? murmur2Hasher;
+    this.storage = options.storage ?? memoryStorage();
+    this.logger = options.logger ?? silentLogger;
+    const ar = options.autoReconnect;
+    this.reconnect = ar ? { initialBackoffMs: 1000, maxBackoffMs: 30_000, ...(ar === true ? {} : ar) } : undefined;
+  }
+
+  get state(): ComponentState {
+    return this.currentState;
+  }
+
+  /** Partition count of the table; 0 before `run()` looked it up. */
+  get partitionCount(): number {
+    return this.partitions;
+  }
+
+  /** Calls `listener` on every state change; returns the function that removes it. */
+  onStateChange(listener: StateListener): () => void {
+    this.listeners.add(listener);
+    return () => void this.listeners.delete(listener);
+  }
+
+  /**
+   * Recovers every partition, then follows new records until {@link stop} or `signal` (resolves) or
+   * a fatal error (rejects). Can run again after it ended (storages are opened anew).
+   */
+  run(signal?: AbortSignal): Promise<void> {
+    if (this.running) return Promise.reject(new StateError(`view of table "${this.table}" is already running`));
+    const controller = new AbortController();
+    this.stopController = controller;
+    const onAbort = () => controller.abort();
+    if (signal?.aborted) controller.abort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
+    this.running = this.runLoop(controller.signal).finally(() => {
+      signal?.removeEventListener('abort', onAbort);
+      this.running = undefined;
+      this.stopController = undefined;
+    });
+    return this.running;
+  }
+
+  /** Stops a running view; resolves when `run()` has ended (whatever its outcome). */
+  async stop(): Promise<void> {
+    const running = this.running;
+    if (!running) return;
+    this.stopController?.abort();
+    await running.catch(() => undefined);
+  }
+
+  /**
+   * Resolves once every partition is recovered (state `running`); rejects when the view fails or
+   * stops before that, and at once when it already ended (`stopped` / `failed`).
+   */
+  waitRunning(): Promise<void> {
+    if (this.currentState === 'running') return Promise.resolve();
+    if (this.currentState === 'stopped' || this.currentState === 'failed') {
+      return Promise.reject(new StateError(`view of table "${this.table}" is ${this.currentState}`));
+    }
+    return new Promise((resolve, reject) => this.runningWaiters.push({ resolve, reject }));
+  }
+
+  /** The value of `key`, from the partition the hasher picks; `undefined` when absent. */
+  async get(key: string): Promise<T | undefined> {
+    const table = this.tableOf(key);
+    const bytes = await table.storage.get(key);
+    return bytes === undefined ? undefined : this.decode(bytes, key, table.partition);
+  }
+
+  async has(key: string): Promise<boolean> {
+    return this.tableOf(key).storage.has(key);
+  }
+
+  /** Every entry of every partition (partition by partition, keys in order within a partition). */
+  async *iterator(): AsyncIterableIterator<[key: string, value: T]> {
+    const tables = this.openTables();
+    for (const table of tables) {
+      for await (const [key, bytes] of table.storage.iterator()) {
+        yield [key, this.decode(bytes, key, table.partition)];
+      }
+    }
+  }
+
+  stats(): ViewStats {
+    const partitions: Record<number, TableStats> = {};
+    for (const table of this.tables) partitions[table.partition] = table.stats();
+    return { table: this.table, state: this.currentState, partitions };
+  }
+
+  private async runLoop(signal: AbortSignal): Promise<void> {
+    this.setState('starting');
+    const backoff = this.reconnect && new Backoff({ initialMs: this.reconnect.initialBackoffMs, maxMs: this.reconnect.maxBackoffMs });
+    try {
+      for (;;) {
+        try {
+          await this.runOnce(signal, () => backoff?.reset());
+          break;
+        } catch (err) {
+          if (signal.aborted) break;
+          if (!backoff || !(err instanceof KafkaConnectionError)) throw err;
+          const delayMs = backoff.next();
+          this.logger.warn('view lost its connection; reconnecting', { table: this.table, attempt: backoff.attempts, delayMs, error: err });
+          this.setState('starting');
+          if (!(await sleep(delayMs, signal))) break;
+        }
+      }
+      await this.closeTables();
+      this.setState('stopped');
+      this.settleWaiters(new StateError(`view of table "${this.table}" stopped before it was running`));
+    } catch (err) {
+      await this.closeTables().catch((closeError: unknown) =>
+        this.logger.error('closing view storage failed', { table: this.table, error: closeError }),
+      );
+      this.setState('failed');
+      this.settleWaiters(err);
+      throw err;
+    }
+  }
+
+  /** One connection: recover (continuing from what is applied), then follow until stopped. */
+  private async runOnce(signal: AbortSignal, connected: () => void): Promise<void> {
+    const admin = this.options.client.admin();
+    await admin.connect();
+    try {
+      if (this.tables.length === 0) await this.openTablesFor(admin);
+      this.setState('recovering');
+      if (!(await recoverTables(this.tables, { signal, admin }))) return;
+    } finally {
+      await admin.close();
+    }
+    connected();
+    this.setState('running');
+    this.settleWaiters();
+    await followTables(this.tables, { signal });
+  }
+
+  private async openTablesFor(admin: Admin): Promise<void> {
+    const description = await admin.describeTopic(this.table);
+    if (!description) {
+      throw new UnknownTopicError(this.table, { detail: 'a view never creates topics; start the processor that owns the table first' });
+    }
+    this.partitions = description.partitions;
+    const tables = Array.from(
+      { length: description.partitions },
+      (_, partition) =>
+        new PartitionTable({
+          topic: this.table,
+          partition,
+          client: this.options.client,
+          storage: this.storage,
+          logger: this.logger,
+          maxWaitMs: this.options.maxWaitMs,
+          stalledAfterMs: this.options.stalledAfterMs,
+        }),
+    );
+    this.tables = tables;
+    const opened = await Promise.allSettled(tables.map((table) => table.open()));
+    const failure = opened.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failure) throw failure.reason;
+  }
+
+  private async closeTables(): Promise<void> {
+    const tables = this.tables;
+    this.tables = [];
+    const closed = await Promise.allSettled(tables.map((table) => table.close()));
+    const failure = closed.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failure) throw failure.reason;
+  }
+
+  private tableOf(key: string): PartitionTable {
+    const tables = this.openTables();
+    return tables[this.hasher.partition(key, tables.length)];
+  }
+
+  private openTables(): PartitionTable[] {
+    if (this.tables.length === 0) throw new StateError(`view of table "${this.table}" is not running; call run() first`);
+    return this.tables;
+  }
+
+  private decode(bytes: Buffer, key: string, partition: number): T {
+    try {
+      return this.codec.decode(bytes);
+    } catch (err) {
+      throw new GokaError(
+        `view of table "${this.table}": cannot decode the value of key ${JSON.stringify(key)} (partition ${partition}) with codec "${this.codec.name}": ${(err as Error)?.message ?? err}`,
+        { cause: err },
+      );
+    }
+  }
+
+  private setState(state: ComponentState): void {
+    const previous = this.currentState;
+    if (previous === state) return;
+    this.currentState = state;
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(state, previous);
+      } catch (err) {
+        this.logger.error('view state listener threw', { table: this.table, state, error: err });
+      }
+    }
+  }
+
+  private settleWaiters(error?: unknown): void {
+    const waiters = this.runningWaiters;
+    this.runningWaiters = [];
+    for (const waiter of waiters) {
+      if (error === undefined) waiter.resolve();
+      else waiter.reject(error);
+    }
+  }
+}

@@ -1,4 +1,5 @@
-import { followersOf, type PartitionTables } from './table_follower';
+import type { Admin } from '@goka-ts/api';
+import { followersOf, recoverFollowers, type PartitionTables, type TableFollower } from './table_follower';
 
 /**
  * Table partitions this instance holds without owning them: recovered ahead of joining the group
@@ -18,17 +19,15 @@ export class StandbyTables {
    * Opens and recovers the tables of `partitions` (creating sets not held yet), then keeps them
    * following when `follow`. Resolves early when `signal` aborts.
    */
-  async prepare(partitions: readonly number[], follow: boolean, signal: AbortSignal): Promise<void> {
-    await forEachLimited(partitions, 8, async (partition) => {
+  async prepare(partitions: readonly number[], follow: boolean, signal: AbortSignal, admin?: Admin): Promise<void> {
+    const followers: TableFollower[] = [];
+    for (const partition of partitions) {
       let set = this.sets.get(partition);
       if (!set) this.sets.set(partition, (set = this.create(partition)));
-      for (const follower of followersOf(set)) {
-        if (signal.aborted) return;
-        await follower.table.open();
-        if (!follower.isFollowing && !(await follower.table.recover(signal))) return;
-        if (follow) follower.follow();
-      }
-    });
+      for (const f of followersOf(set)) if (!f.isFollowing) followers.push(f);
+    }
+    if (!(await recoverFollowers(followers, signal, admin))) return;
+    if (follow) for (const f of followers) f.follow();
   }
 
   /** Hands out the tables of a partition (still following: the caller stops them). */
@@ -59,22 +58,4 @@ export class StandbyTables {
     this.sets.delete(partition);
     if (set) await Promise.all(followersOf(set).map((f) => f.close()));
   }
-}
-
-/** Runs `fn` over `items` with at most `limit` running at once; rejects with the first error after all settled. */
-export async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failure: { error: unknown } | undefined;
-  const worker = async () => {
-    while (next < items.length) {
-      const item = items[next++];
-      try {
-        await fn(item);
-      } catch (error) {
-        if (!failure) failure = { error };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (failure) throw failure.error;
 }

@@ -1,4 +1,5 @@
-import type { PartitionTable } from './partition_table';
+import type { Admin } from '@goka-ts/api';
+import { recoverTables, type PartitionTable } from './partition_table';
 
 /**
  * A table partition that can be switched between following (applying new records as they arrive:
@@ -47,4 +48,20 @@ export interface PartitionTables {
 /** Every follower of a set, group table first. */
 export function followersOf(tables: PartitionTables): TableFollower[] {
   return tables.table ? [tables.table, ...tables.joined.values()] : [...tables.joined.values()];
+}
+
+/**
+ * Opens the tables of `followers` (which must not be following) and recovers them, with one reader
+ * per topic. Resolves `false` when `signal` aborted the recovery.
+ */
+export async function recoverFollowers(followers: readonly TableFollower[], signal: AbortSignal, admin?: Admin): Promise<boolean> {
+  await Promise.all(followers.map((f) => f.table.open()));
+  const byTopic = new Map<string, PartitionTable[]>();
+  for (const f of followers) {
+    const list = byTopic.get(f.table.topic);
+    if (list) list.push(f.table);
+    else byTopic.set(f.table.topic, [f.table]);
+  }
+  const results = await Promise.all([...byTopic.values()].map((tables) => recoverTables(tables, { signal, admin })));
+  return results.every(Boolean) && !signal.aborted;
 }

@@ -1,0 +1,218 @@
+import { GokaError, KafkaConnectionError, StateError } from '@goka-ts/api';
+import type { ComponentState, Logger, ProcessorStats } from '@goka-ts/api';
+import { Backoff, sleep } from './backoff';
+import { describeError } from './effect_holder';
+import type { GroupGraph, VisitorHandler } from './graph';
+import { withFields } from './logger';
+import { resolveProcessorOptions, type ProcessorOptions, type ResolvedProcessorOptions } from './processor_options';
+import { ProcessorRun } from './processor_run';
+import type { StateListener } from './view';
+
+
+/**
+ * Runs a group graph for this instance's share of the partitions: recovers the group table and
+ * joined tables of every assigned partition, calls the callbacks, writes the table and outputs, and
+ * commits an input offset only when the message and every effect of it (and of every message
+ * before it) is acknowledged.
+ *
+ * ```ts
+ * const processor = new Processor(graph, { client: kafkajsClient({ brokers }) });
+ * const done = processor.run();          // resolves after stop(), rejects with a MessageError on failure
+ * await processor.waitRunning();
+ * await processor.stop();
+ * ```
+ *
+ * A processor can be run again after it stopped or failed. With `restart`, transient Kafka errors
+ * (a {@link KafkaConnectionError} anywhere in the cause chain) restart it with backoff; processing
+ * failures never do.
+ */
+export class Processor<M = unknown, S = unknown, V = unknown, O = unknown, J = unknown, L = unknown, LV = unknown> {
+  readonly graph: GroupGraph<M, S, V, O, J, L, LV>;
+  private readonly options: ResolvedProcessorOptions;
+  private readonly logger: Logger;
+  private currentState: ComponentState = 'idle';
+  private readonly listeners = new Set<StateListener>();
+  private current: ProcessorRun | undefined;
+  private running: Promise<void> | undefined;
+  private stopRequested = false;
+  private stopAbort: AbortController | undefined;
+
+  constructor(graph: GroupGraph<M, S, V, O, J, L, LV>, options: ProcessorOptions) {
+    this.graph = graph;
+    this.options = resolveProcessorOptions(graph.group, options);
+    this.logger = withFields(this.options.logger, { group: graph.group });
+  }
+
+  get state(): ComponentState {
+    return this.currentState;
+  }
+
+  /** Calls `listener` on every state change; returns a function that unsubscribes it. */
+  onStateChange(listener: StateListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Runs until {@link stop} or `signal` (resolves) or a failure (rejects: a MessageError naming
+   * group, topic, partition and offset for processing failures). Rejects with a StateError when
+   * already running.
+   */
+  run(signal?: AbortSignal): Promise<void> {
+    if (this.running) return Promise.reject(new StateError(`processor "${this.graph.group}" is already running`));
+    this.stopRequested = false;
+    this.stopAbort = new AbortController();
+    const onAbort = () => void this.stop();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal?.aborted) this.stopRequested = true;
+    const running = this.loop().finally(() => {
+      signal?.removeEventListener('abort', onAbort);
+      this.running = undefined;
+    });
+    this.running = running;
+    return running;
+  }
+
+  private async loop(): Promise<void> {
+    const restart = this.options.restart;
+    const backoff = restart ? new Backoff({ initialMs: restart.initialBackoffMs, maxMs: restart.maxBackoffMs }) : undefined;
+    let retries = 0;
+    for (;;) {
+      if (this.stopRequested) break;
+      this.setState('starting');
+      const run = new ProcessorRun(this.graph as GroupGraph, this.options, {
+        logger: this.logger,
+        setState: (state) => {
+          if (!this.stopRequested && this.current === run) this.setState(state);
+        },
+      });
+      this.current = run;
+      try {
+        if (this.stopRequested) run.stop();
+        await run.execute();
+        break;
+      } catch (error) {
+        if (run.reachedRunning) {
+          retries = 0;
+          backoff?.reset();
+        }
+        if (this.stopRequested || !restart || !backoff || !isTransient(error) || retries >= restart.maxRetries) {
+          this.setState('failed');
+          throw error;
+        }
+        retries++;
+        const delay = backoff.next();
+        this.logger.warn('restarting after a transient Kafka error', { attempt: retries, delayMs: delay, error: describeError(error) });
+        this.setState('starting');
+        await sleep(delay, this.stopAbort?.signal);
+      } finally {
+        this.current = undefined;
+      }
+    }
+    this.setState('stopped');
+  }
+
+  /** Stops gracefully and resolves once {@link run} has ended (whether it resolved or rejected). */
+  async stop(): Promise<void> {
+    const running = this.running;
+    if (!running) return;
+    if (!this.stopRequested) {
+      this.stopRequested = true;
+      this.setState('stopping');
+      this.stopAbort?.abort();
+      this.current?.stop();
+    }
+    await running.catch(() => undefined);
+  }
+
+  /**
+   * Resolves when the processor is running (every assigned partition recovered); rejects when it
+   * stops or fails first.
+   */
+  waitRunning(): Promise<void> {
+    if (this.currentState === 'running') return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const off = this.onStateChange((state) => {
+        if (state === 'running') {
+          off();
+          resolve();
+        } else if (state === 'failed' || state === 'stopped') {
+          off();
+          reject(new StateError(`processor "${this.graph.group}" ${state} before it was running`));
+        }
+      });
+    });
+  }
+
+  /**
+   * The group table value of `key`, including writes not yet acknowledged. Only for keys of
+   * partitions this instance owns (by the processor's hasher); others reject with a StateError.
+   */
+  async get(key: string): Promise<V | undefined> {
+    const run = this.activeRun('get()');
+    const total = run.partitionsTotal;
+    const partition = this.options.hasher.partition(key, total);
+    const pp = run.partitions.get(partition);
+    if (!pp) {
+      const owned = [...run.partitions.keys()].sort((a, b) => a - b).join(', ') || 'none';
+      throw new StateError(
+        `processor "${this.graph.group}": key ${JSON.stringify(key)} belongs to partition ${partition}, which this instance does not own (owned: ${owned}); ` +
+          'read it through a View or from the instance that owns it',
+      );
+    }
+    return (await pp.get(key)) as V | undefined;
+  }
+
+  /**
+   * Runs the visitor `name` over every key of the group table partitions this instance owns,
+   * between batches. Resolves with the number of keys visited once every effect is acknowledged.
+   */
+  async visitAll(name: string, meta?: unknown): Promise<number> {
+    const visitor = this.graph.visitors.get(name) as VisitorHandler<unknown, unknown> | undefined;
+    if (!visitor) {
+      const names = [...this.graph.visitors.keys()].map((n) => `"${n}"`).join(', ') || 'none';
+      throw new GokaError(`processor "${this.graph.group}" has no visitor "${name}" (visitors: ${names})`);
+    }
+    const run = this.activeRun('visitAll()');
+    const counts = await Promise.all([...run.partitions.values()].map((pp) => pp.visit(name, visitor, meta)));
+    return counts.reduce((a, b) => a + b, 0);
+  }
+
+  stats(): ProcessorStats {
+    const run = this.current;
+    const partitions: Record<number, ReturnType<import('./partition_processor').PartitionProcessor['stats']>> = {};
+    if (run) for (const [p, pp] of run.partitions) partitions[p] = pp.stats();
+    return { group: this.graph.group, state: this.currentState, partitions, lookups: run ? run.lookupStats() : {} };
+  }
+
+  private activeRun(what: string): ProcessorRun {
+    const run = this.current;
+    if (!run || this.currentState === 'starting' || this.currentState === 'idle') {
+      throw new StateError(`processor "${this.graph.group}": ${what} needs a running processor (state: ${this.currentState})`);
+    }
+    run.checkActive(what);
+    return run;
+  }
+
+  private setState(state: ComponentState): void {
+    const previous = this.currentState;
+    if (previous === state) return;
+    this.currentState = state;
+    this.logger.debug('processor state', { state, previous });
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(state, previous);
+      } catch (error) {
+        this.logger.warn('a state listener threw', { error: describeError(error) });
+      }
+    }
+  }
+}
+
+/** Whether a failure is a transient Kafka error (anywhere in its cause chain) worth a restart. */
+export function isTransient(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 10; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof KafkaConnectionError) return true;
+  }
+  return false;
+}

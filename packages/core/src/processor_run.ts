@@ -1,0 +1,389 @@
+import { GokaError, StateError, UnknownTopicError } from '@goka-ts/api';
+import type { Admin, ComponentState, GroupConsumer, GroupHandler, Logger, MessageBatch, Producer, TopicPartitionOffset, ViewStats } from '@goka-ts/api';
+import { describeError } from './effect_holder';
+import type { GroupGraph } from './graph';
+import { PartitionProcessor } from './partition_processor';
+import { PartitionTable } from './partition_table';
+import type { ResolvedProcessorOptions } from './processor_options';
+import { StandbyTables } from './standby_tables';
+import { followersOf, recoverFollowers, TableFollower, type PartitionTables } from './table_follower';
+import { TopicManager } from './topic_manager';
+import { View } from './view';
+
+export interface ProcessorRunHooks {
+  /** State changes of the run ('recovering' / 'running'); ignored by the processor once stopping. */
+  setState(state: ComponentState): void;
+  readonly logger: Logger;
+}
+
+const RESOLVED = Promise.resolve();
+
+/**
+ * One session of a processor, from topic checks to the consumer's close: everything a restart
+ * builds anew (admin, producer, views, consumer, partition processors, standby tables).
+ * {@link execute} resolves after {@link stop}, and rejects with the first failure.
+ */
+export class ProcessorRun {
+  readonly partitions = new Map<number, PartitionProcessor>();
+  private readonly tables = new Map<number, PartitionTables>();
+  private readonly views = new Map<string, View<unknown>>();
+  private readonly topicPartitions = new Map<string, number>();
+  private readonly abort = new AbortController();
+  private readonly haltPromise: Promise<void>;
+  private readonly failedPromise: Promise<void>;
+  private signalHalt!: () => void;
+  private signalFailed!: () => void;
+  private failure: Error | undefined;
+  private stopping = false;
+  private finished = false;
+  private partitionCount = 0;
+  private admin: Admin | undefined;
+  private producer: Producer | undefined;
+  private consumer: GroupConsumer | undefined;
+  private standby: StandbyTables | undefined;
+  private commitChain: Promise<void> = RESOLVED;
+  private tickRunning = false;
+  private assignedOnce = false;
+  /** Whether the run reached 'running' at least once (a later transient failure resets the restart backoff). */
+  reachedRunning = false;
+
+  private readonly graph: GroupGraph;
+  private readonly options: ResolvedProcessorOptions;
+  private readonly logger: Logger;
+
+  constructor(
+    graph: GroupGraph,
+    options: ResolvedProcessorOptions,
+    private readonly hooks: ProcessorRunHooks,
+  ) {
+    this.graph = graph;
+    this.options = options;
+    this.logger = hooks.logger;
+    this.haltPromise = new Promise((resolve) => (this.signalHalt = resolve));
+    this.failedPromise = new Promise((resolve) => (this.signalFailed = resolve));
+  }
+
+  /** Partition count of the group's inputs (known once the topics were checked). */
+  get partitionsTotal(): number {
+    return this.partitionCount;
+  }
+
+  get halted(): boolean {
+    return this.failure !== undefined || this.stopping;
+  }
+
+  /** Asks the run to stop gracefully: in-flight messages finish, their effects are acknowledged and committed. */
+  stop(): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.signalHalt();
+    this.abort.abort();
+  }
+
+  /** Fails the run (the first failure wins); everything stops, committing only finished offsets. */
+  fail(error: unknown): void {
+    if (this.failure || this.finished) return;
+    this.failure = error instanceof Error ? error : new GokaError(describeError(error), { cause: error });
+    this.logger.error('processor failed', { error: this.failure.message });
+    this.signalFailed();
+    this.signalHalt();
+    this.abort.abort();
+  }
+
+  async execute(): Promise<void> {
+    const cleanups: { what: string; run: () => Promise<void> }[] = [];
+    try {
+      const admin = this.options.client.admin();
+      await admin.connect();
+      this.admin = admin;
+      cleanups.push({ what: 'admin', run: () => admin.close() });
+      await this.prepareTopics(new TopicManager(admin, { logger: this.logger, ...this.options.topics }));
+      if (this.halted) return this.end();
+
+      const producer = this.options.client.producer(this.options.producer);
+      await producer.connect();
+      this.producer = producer;
+      cleanups.push({ what: 'producer', run: () => producer.close() });
+
+      cleanups.push({ what: 'lookup views', run: () => this.stopViews() });
+      await this.startViews();
+      if (this.halted) return this.end();
+
+      if (this.options.hotStandby || this.options.recoverAhead) {
+        const standby = new StandbyTables((p) => this.createTables(p));
+        this.standby = standby;
+        cleanups.push({ what: 'standby tables', run: () => standby.closeAll() });
+        this.hooks.setState('recovering');
+        const all = Array.from({ length: this.partitionCount }, (_, p) => p);
+        await standby.prepare(all, this.options.hotStandby, this.abort.signal, admin);
+        if (this.halted) return this.end();
+      }
+
+      await this.consume(cleanups);
+    } catch (error) {
+      this.fail(error);
+    } finally {
+      for (const cleanup of cleanups.reverse()) {
+        try {
+          await cleanup.run();
+        } catch (error) {
+          if (!this.failure) this.fail(new GokaError(`closing the ${cleanup.what} failed: ${describeError(error)}`, { cause: error }));
+          else this.logger.warn(`closing the ${cleanup.what} failed`, { error });
+        }
+      }
+      this.finished = true;
+    }
+    return this.end();
+  }
+
+  private end(): void {
+    if (this.failure) throw this.failure;
+  }
+
+  // --- setup --------------------------------------------------------------------------------
+
+  /** Checks inputs and joined tables are co-partitioned, creates table and loop topics, reads output partition counts. */
+  private async prepareTopics(tm: TopicManager): Promise<void> {
+    const graph = this.graph;
+    const count = async (topic: string, role: string): Promise<[string, string, number]> => {
+      try {
+        return [topic, role, await tm.partitionCount(topic)];
+      } catch (error) {
+        if (error instanceof UnknownTopicError) {
+          throw new UnknownTopicError(topic, { cause: error, detail: `it is ${role} of group "${graph.group}"; create it first` });
+        }
+        throw error;
+      }
+    };
+    const inputs = graph.inputs.filter((i) => i.kind === 'input').map((i) => count(i.topic, 'an input'));
+    const joins = [...graph.joins.keys()].map((t) => count(t, 'a joined table'));
+    const outputs = [...graph.outputs.keys()].map((t) => count(t, 'an output'));
+    const coPartitioned = await Promise.all([...inputs, ...joins]);
+    const counts = new Set(coPartitioned.map(([, , n]) => n));
+    if (counts.size > 1) {
+      const list = coPartitioned.map(([topic, role, n]) => `${role.replace(/^an? /, '')} "${topic}" has ${n}`).join(', ');
+      throw new GokaError(
+        `group "${graph.group}": inputs and joined tables must be co-partitioned (have equal partition counts), but ${list}; ` +
+          'repartition the odd topics or move them to lookups',
+      );
+    }
+    const n = coPartitioned[0][2];
+    this.partitionCount = n;
+    if (graph.tableTopic) await tm.ensureTable(graph.tableTopic, n);
+    if (graph.loopTopic) {
+      await tm.ensureStream(graph.loopTopic, n);
+      this.topicPartitions.set(graph.loopTopic, n);
+    }
+    for (const [topic, , partitions] of await Promise.all(outputs)) this.topicPartitions.set(topic, partitions);
+  }
+
+  private async startViews(): Promise<void> {
+    if (this.graph.lookups.size === 0) return;
+    for (const [topic, codec] of this.graph.lookups) {
+      const view = new View<unknown>(topic, codec, {
+        client: this.options.client,
+        storage: this.options.storage,
+        hasher: this.options.hasher,
+        logger: this.logger,
+      });
+      this.views.set(topic, view);
+      view.run(this.abort.signal).catch((error) => this.fail(new GokaError(`lookup table "${topic}" of group "${this.graph.group}" failed: ${describeError(error)}`, { cause: error })));
+    }
+    await Promise.race([Promise.all([...this.views.values()].map((v) => v.waitRunning())), this.haltPromise]);
+  }
+
+  private async stopViews(): Promise<void> {
+    await Promise.all([...this.views.values()].map((v) => v.stop()));
+  }
+
+  private createTables(partition: number): PartitionTables {
+    const onError = (error: unknown, table: PartitionTable) =>
+      this.fail(new GokaError(`following table "${table.topic}" partition ${table.partition} failed: ${describeError(error)}`, { cause: error }));
+    const create = (topic: string) =>
+      new TableFollower(
+        new PartitionTable({ topic, partition, client: this.options.client, storage: this.options.storage, logger: this.logger, admin: this.admin, maxWaitMs: this.options.consumer.maxWaitMs }),
+        onError,
+      );
+    const joined = new Map<string, TableFollower>();
+    for (const topic of this.graph.joins.keys()) joined.set(topic, create(topic));
+    return { table: this.graph.tableTopic ? create(this.graph.tableTopic) : undefined, joined };
+  }
+
+  // --- consuming ----------------------------------------------------------------------------
+
+  private async consume(cleanups: { what: string; run: () => Promise<void> }[]): Promise<void> {
+    const c = this.options.consumer;
+    const consumer = this.options.client.groupConsumer({
+      groupId: this.graph.group,
+      topics: this.graph.inputs.map((i) => i.topic),
+      startFrom: this.options.startFrom,
+      sessionTimeoutMs: c.sessionTimeoutMs,
+      heartbeatIntervalMs: c.heartbeatIntervalMs,
+      rebalanceTimeoutMs: c.rebalanceTimeoutMs,
+      maxWaitMs: c.maxWaitMs,
+      cooperative: c.cooperative,
+    });
+    this.consumer = consumer;
+    // Partitions the consumer never revoked (it failed, or closed without revoking) close here.
+    cleanups.push({ what: 'partitions', run: () => this.closePartitions([...new Set([...this.partitions.keys(), ...this.tables.keys()])], false) });
+    const timer = setInterval(() => this.commitTick(), this.options.commitIntervalMs);
+    timer.unref();
+    cleanups.push({ what: 'commit timer', run: async () => clearInterval(timer) });
+
+    const handler: GroupHandler = {
+      onAssigned: (partitions) => this.assign(partitions).catch((error) => this.fail(error)),
+      onRevoked: (partitions) => this.revoke(partitions).catch((error) => this.fail(error)),
+      onBatch: (batch: MessageBatch) => {
+        const pp = this.partitions.get(batch.partition);
+        if (!pp || this.halted) return RESOLVED;
+        return pp.processBatch(batch).catch((error) => this.fail(error));
+      },
+    };
+    const consumed: Promise<{ error?: unknown }> = consumer.run(handler).then(
+      () => ({}),
+      (error: unknown) => ({ error }),
+    );
+    const ended = await Promise.race([consumed, this.haltPromise.then(() => undefined)]);
+    if (ended) {
+      // The consumer stopped without being asked to.
+      this.fail(ended.error ?? new GokaError(`group "${this.graph.group}": the group consumer stopped unexpectedly`));
+      return;
+    }
+    try {
+      await consumer.close(); // revokes every partition: drains and commits them
+    } catch (error) {
+      this.fail(error);
+    }
+    const result = await consumed;
+    if (result.error && !this.stopping) this.fail(result.error);
+  }
+
+  private async assign(partitions: readonly number[]): Promise<void> {
+    if (this.halted) return;
+    this.logger.info('partitions assigned', { partitions: [...partitions] });
+    this.hooks.setState('recovering');
+    const fresh = partitions.filter((p) => !this.partitions.has(p) && !this.tables.has(p));
+    const followers: TableFollower[] = [];
+    for (const partition of fresh) {
+      let tables = this.standby?.take(partition);
+      if (tables) await Promise.all(followersOf(tables).map((f) => f.stopFollowing()));
+      else tables = this.createTables(partition);
+      this.tables.set(partition, tables);
+      followers.push(...followersOf(tables));
+    }
+    // The group table and joined tables of every new partition recover before any message of it is
+    // processed (the consumer delivers nothing before this resolves); one reader per topic.
+    if (!(await recoverFollowers(followers, this.abort.signal, this.admin)) || this.halted) return;
+    for (const partition of fresh) this.startPartition(partition, this.tables.get(partition)!);
+    if (!this.assignedOnce) {
+      this.assignedOnce = true;
+      // Recovered ahead but not kept hot: only the assigned partitions stay open.
+      if (this.standby && !this.options.hotStandby) await this.standby.closeAll();
+    }
+    this.reachedRunning = true;
+    this.hooks.setState('running');
+    const assignment = [...this.partitions.keys()].sort((a, b) => a - b);
+    if (this.options.onRebalance) {
+      try {
+        await this.options.onRebalance(assignment);
+      } catch (error) {
+        this.fail(new GokaError(`group "${this.graph.group}": the onRebalance callback failed: ${describeError(error)}`, { cause: error }));
+      }
+    }
+  }
+
+  /** Joined tables keep following; the partition's processor starts. */
+  private startPartition(partition: number, tables: PartitionTables): void {
+    for (const follower of tables.joined.values()) follower.follow();
+    this.partitions.set(
+      partition,
+      new PartitionProcessor({
+        graph: this.graph,
+        partition,
+        options: this.options,
+        producer: this.producer!,
+        table: tables.table?.table,
+        joined: new Map([...tables.joined].map(([topic, f]) => [topic, f.table])),
+        lookups: this.views,
+        topicPartitions: this.topicPartitions,
+        reportFailure: (error) => this.fail(error),
+        halted: () => this.halted,
+      }),
+    );
+  }
+
+  private async revoke(partitions: readonly number[]): Promise<void> {
+    this.logger.info('partitions revoked', { partitions: [...partitions] });
+    await this.closePartitions(partitions, true);
+  }
+
+  /**
+   * Drains, commits and closes partitions. Gracefully (not failed) every started message finishes
+   * first; after a failure only acknowledged work is committed. With hot standby the tables stay
+   * open and follow.
+   */
+  private async closePartitions(partitions: readonly number[], commit: boolean): Promise<void> {
+    await Promise.all(
+      partitions.map(async (partition) => {
+        const pp = this.partitions.get(partition);
+        if (pp) {
+          await pp.drain(!this.failure, this.failedPromise, (held) =>
+            this.logger.warn('still waiting for messages to finish before the partition can be released (a deferred commit not called?)', { partition, held }),
+          );
+          if (commit) await this.commit(false, [pp]);
+          this.partitions.delete(partition);
+        }
+        const tables = this.tables.get(partition);
+        this.tables.delete(partition);
+        if (!tables) return;
+        if (this.standby && this.options.hotStandby && !this.halted) this.standby.give(partition, tables);
+        else await Promise.all(followersOf(tables).map((f) => f.close()));
+      }),
+    );
+  }
+
+  // --- commits --------------------------------------------------------------------------------
+
+  private commitTick(): void {
+    if (this.tickRunning) return;
+    this.tickRunning = true;
+    void this.commit(true, undefined).finally(() => (this.tickRunning = false));
+  }
+
+  /**
+   * Commits the finished prefix of every (or the given) partition; with `flush`, sends buffered
+   * table writes first. Commits run one after another so a slow older commit never overwrites a newer one.
+   */
+  private commit(flush: boolean, only: readonly PartitionProcessor[] | undefined): Promise<void> {
+    const run = this.commitChain.then(async () => {
+      const consumer = this.consumer;
+      const pps = only ?? [...this.partitions.values()];
+      if (flush && !this.failure) for (const pp of pps) pp.flushWrites();
+      const offsets: TopicPartitionOffset[] = [];
+      for (const pp of pps) offsets.push(...pp.committableOffsets());
+      if (offsets.length === 0 || !consumer) return;
+      try {
+        await consumer.commit(offsets);
+        for (const pp of pps) pp.markCommitted(offsets);
+      } catch (error) {
+        // Not fatal: the offsets stay committable and go out with the next commit; at worst a new owner reprocesses them.
+        this.logger.warn('committing offsets failed', { error, offsets: offsets.map((o) => `${o.topic}/${o.partition}@${o.offset}`).join(',') });
+      }
+    });
+    this.commitChain = run.catch(() => undefined);
+    return run;
+  }
+
+  // --- queries --------------------------------------------------------------------------------
+
+  lookupStats(): Record<string, ViewStats> {
+    const out: Record<string, ViewStats> = {};
+    for (const [topic, view] of this.views) out[topic] = view.stats();
+    return out;
+  }
+
+  /** Throws unless the run is consuming. */
+  checkActive(what: string): void {
+    if (this.halted) throw new StateError(`group "${this.graph.group}": ${what} is not possible while the processor stops`);
+  }
+}

@@ -1,0 +1,50 @@
+import type {
+  Admin, GroupConsumer, GroupConsumerConfig, KafkaClient, PartitionReader, PartitionReaderConfig, Producer, ProducerConfig,
+} from '@goka-ts/api';
+import { Kafka } from 'kafkajs';
+import { KafkajsAdmin } from './admin';
+import { KafkajsGroupConsumer } from './group_consumer';
+import { resolveOptions, type KafkajsClientOptions, type ResolvedOptions } from './options';
+import { KafkajsPartitionReader } from './partition_reader';
+import { KafkajsProducer } from './producer';
+
+/** A goka-ts {@link KafkaClient} on kafkajs. Components create their own connections. */
+export class KafkajsClient implements KafkaClient {
+  readonly name = 'kafkajs';
+  /** The kafkajs instance every component is created from (its config is the resolved one). */
+  readonly kafka: Kafka;
+  private readonly options: ResolvedOptions;
+
+  constructor(options: KafkajsClientOptions) {
+    this.options = resolveOptions(options);
+    this.kafka = new Kafka(this.options.kafkaConfig);
+  }
+
+  admin(): Admin {
+    return new KafkajsAdmin(this.kafka, this.options);
+  }
+
+  producer(config?: ProducerConfig): Producer {
+    // kafkajs sets the client id per Kafka instance, not per producer.
+    const kafka = config?.clientId ? new Kafka({ ...this.options.kafkaConfig, clientId: config.clientId }) : this.kafka;
+    return new KafkajsProducer(kafka, this.options, config);
+  }
+
+  groupConsumer(config: GroupConsumerConfig): GroupConsumer {
+    return new KafkajsGroupConsumer(this.kafka, this.options, config);
+  }
+
+  partitionReader(config: PartitionReaderConfig): PartitionReader {
+    return new KafkajsPartitionReader(this.kafka, this.options, config);
+  }
+}
+
+/**
+ * Creates a goka-ts Kafka client on kafkajs 2.2.4.
+ *
+ * @example
+ * const client = kafkajsClient({ brokers: ['127.0.0.1:9092'], kafkaJS: { ssl: true } });
+ */
+export function kafkajsClient(options: KafkajsClientOptions): KafkajsClient {
+  return new KafkajsClient(options);
+}

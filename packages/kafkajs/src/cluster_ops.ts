@@ -1,0 +1,119 @@
+import { GokaError, UnknownTopicError } from '@goka-ts/api';
+import type { Kafka } from 'kafkajs';
+import { isUnknownTopic, toGokaError } from './errors';
+import { createCluster, EARLIEST_OFFSET, LATEST_OFFSET, READ_UNCOMMITTED, type InternalBroker, type InternalCluster } from './internals';
+
+/** What the adapter needs to know about a topic. */
+export interface TopicInfo {
+  readonly topic: string;
+  /** Partition ids 0..n-1 in order. */
+  readonly partitions: readonly number[];
+  /** Leader node id per partition (index = partition). */
+  readonly leaders: readonly number[];
+  readonly replicationFactor: number;
+}
+
+/**
+ * Metadata and offset requests on a private kafkajs cluster. Every call asks the broker for exactly
+ * the topic it concerns, so no topic list accumulates (kafkajs' own admin and producer keep every
+ * topic they ever touched and fail all later metadata refreshes once one of them is deleted).
+ */
+export class ClusterOps {
+  readonly cluster: InternalCluster;
+
+  constructor(kafka: Kafka, private readonly brokers: readonly string[], private readonly name: string) {
+    this.cluster = createCluster(kafka, { isolationLevel: READ_UNCOMMITTED });
+  }
+
+  async connect(): Promise<void> {
+    try {
+      await this.cluster.connect();
+    } catch (err) {
+      throw this.error(err, 'connect');
+    }
+  }
+
+  async disconnect(): Promise<void> {
+    await this.cluster.disconnect();
+  }
+
+  /** Metadata of a topic, `undefined` when it does not exist. */
+  async topicInfo(topic: string): Promise<TopicInfo | undefined> {
+    let metadata;
+    try {
+      metadata = await this.cluster.metadata({ topics: [topic] });
+    } catch (err) {
+      if (isUnknownTopic(err)) return undefined;
+      throw this.error(err, `metadata of "${topic}"`);
+    }
+    const entry = metadata.topicMetadata.find((t) => t.topic === topic);
+    if (!entry || entry.partitionMetadata.length === 0) return undefined;
+    const sorted = [...entry.partitionMetadata].sort((a, b) => a.partitionId - b.partitionId);
+    sorted.forEach((p, i) => {
+      if (p.partitionId !== i) throw new GokaError(`${this.name}: topic "${topic}" has a gap in its partition ids at ${i}`);
+    });
+    return {
+      topic,
+      partitions: sorted.map((p) => p.partitionId),
+      leaders: sorted.map((p) => p.leader),
+      replicationFactor: sorted[0]!.replicas.length,
+    };
+  }
+
+  /** Like {@link topicInfo}, but a missing topic rejects with {@link UnknownTopicError}. */
+  async requireTopic(topic: string): Promise<TopicInfo> {
+    const info = await this.topicInfo(topic);
+    if (!info) throw new UnknownTopicError(topic);
+    return info;
+  }
+
+  /** The oldest (`'earliest'`) or next-to-be-written (`'latest'`) offset of each partition, from its leader. */
+  async listOffsets(info: TopicInfo, partitions: readonly number[], which: 'earliest' | 'latest'): Promise<Map<number, number>> {
+    const timestamp = which === 'earliest' ? EARLIEST_OFFSET : LATEST_OFFSET;
+    const byLeader = new Map<number, number[]>();
+    for (const p of partitions) {
+      const leader = info.leaders[p];
+      if (leader === undefined) throw new GokaError(`${this.name}: topic "${info.topic}" has no partition ${p} (it has ${info.partitions.length})`);
+      let list = byLeader.get(leader);
+      if (!list) byLeader.set(leader, (list = []));
+      list.push(p);
+    }
+    const result = new Map<number, number>();
+    try {
+      await Promise.all(
+        [...byLeader].map(async ([leader, ps]) => {
+          const broker = await this.cluster.findBroker({ nodeId: leader });
+          const response = await broker.listOffsets({
+            replicaId: -1,
+            isolationLevel: READ_UNCOMMITTED,
+            topics: [{ topic: info.topic, partitions: ps.map((partition) => ({ partition, timestamp })) }],
+          });
+          for (const t of response.responses) for (const p of t.partitions) result.set(p.partition, Number(p.offset));
+        }),
+      );
+    } catch (err) {
+      throw this.error(err, `offsets of "${info.topic}"`, info.topic);
+    }
+    return result;
+  }
+
+  /** Committed offsets of a group for the topic's partitions (`-1` where none). */
+  async committedOffsets(groupId: string, info: TopicInfo): Promise<Map<number, number>> {
+    const result = new Map<number, number>();
+    try {
+      const coordinator: InternalBroker = await this.cluster.findGroupCoordinator({ groupId });
+      const response = await coordinator.offsetFetch({
+        groupId,
+        topics: [{ topic: info.topic, partitions: info.partitions.map((partition) => ({ partition })) }],
+      });
+      for (const t of response.responses) for (const p of t.partitions) result.set(p.partition, Number(p.offset));
+    } catch (err) {
+      throw this.error(err, `committed offsets of group "${groupId}"`, info.topic);
+    }
+    return result;
+  }
+
+  error(err: unknown, what: string, topic?: string): Error {
+    return toGokaError(err, { operation: `${this.name}: ${what}`, brokers: this.brokers, topic });
+  }
+}

@@ -1,0 +1,89 @@
+import { GokaError, KafkaConnectionError, UnknownTopicError } from '@goka-ts/api';
+
+/** kafkajs error names that mean "the broker could not be reached or did not answer in time". */
+const CONNECTION_ERRORS = new Set([
+  'KafkaJSConnectionError',
+  'KafkaJSConnectionClosedError',
+  'KafkaJSRequestTimeoutError',
+  'KafkaJSBrokerNotFound',
+  'KafkaJSNoBrokerAvailableError',
+  'KafkaJSLockTimeout',
+  'KafkaJSGroupCoordinatorNotFound',
+]);
+const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
+
+interface ErrorLike {
+  name?: string;
+  message?: string;
+  type?: string;
+  code?: unknown;
+  cause?: unknown;
+  originalError?: unknown;
+  retriable?: boolean;
+}
+
+/** The error and its causes, outermost first (kafkajs wraps retried errors several times). */
+export function errorChain(err: unknown): ErrorLike[] {
+  const chain: ErrorLike[] = [];
+  let current: unknown = err;
+  while (current && typeof current === 'object' && chain.length < 10 && !chain.includes(current as ErrorLike)) {
+    chain.push(current as ErrorLike);
+    const e = current as ErrorLike;
+    current = e.cause ?? e.originalError;
+  }
+  return chain;
+}
+
+/** Protocol error type (e.g. `UNKNOWN_TOPIC_OR_PARTITION`) anywhere in the chain. */
+export function hasErrorType(err: unknown, type: string): boolean {
+  return errorChain(err).some((e) => e.type === type);
+}
+
+export function isConnectionError(err: unknown): boolean {
+  return errorChain(err).some((e) => (e.name !== undefined && CONNECTION_ERRORS.has(e.name)) || (typeof e.code === 'string' && SOCKET_CODES.has(e.code)));
+}
+
+export function isUnknownTopic(err: unknown): boolean {
+  return hasErrorType(err, 'UNKNOWN_TOPIC_OR_PARTITION');
+}
+
+/** Errors after which a consumer group member must rejoin (kafkajs does not export its own check). */
+export function isRebalanceError(err: unknown): boolean {
+  const type = (err as ErrorLike | undefined)?.type;
+  return type === 'REBALANCE_IN_PROGRESS' || type === 'NOT_COORDINATOR_FOR_GROUP' || type === 'ILLEGAL_GENERATION' || type === 'UNKNOWN_MEMBER_ID';
+}
+
+function rootMessage(err: unknown): string {
+  const chain = errorChain(err);
+  const root = chain[chain.length - 1];
+  return root?.message ?? String(err);
+}
+
+export interface ErrorContext {
+  /** What was attempted, e.g. `"kafkajs producer: send"`. */
+  readonly operation: string;
+  readonly brokers: readonly string[];
+  /** The topic the operation concerns, so a missing topic can be named. */
+  readonly topic?: string;
+}
+
+/**
+ * Maps a kafkajs error to the goka-ts error classes: {@link UnknownTopicError} (with the topic),
+ * {@link KafkaConnectionError}, or a {@link GokaError} naming the operation. goka-ts errors pass through.
+ */
+export function toGokaError(err: unknown, ctx: ErrorContext): Error {
+  if (err instanceof GokaError) return err;
+  if (ctx.topic !== undefined && isUnknownTopic(err)) return new UnknownTopicError(ctx.topic, { cause: err });
+  if (isConnectionError(err)) {
+    return new KafkaConnectionError(`${ctx.operation}: cannot reach Kafka brokers ${ctx.brokers.join(',')}: ${rootMessage(err)}`, { cause: err });
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  const root = rootMessage(err);
+  return new GokaError(`${ctx.operation} failed: ${message}${root !== message ? ` (${root})` : ''}`, { cause: err });
+}
+
+/** An error kafkajs' retrier does not retry (it retries everything not marked `retriable: false`). */
+export function nonRetriable(err: Error): Error {
+  (err as ErrorLike).retriable = false;
+  return err;
+}

@@ -1,0 +1,111 @@
+import { GokaError } from '@goka-ts/api';
+import type { Kafka, PartitionMetadata } from 'kafkajs';
+
+/**
+ * Typed access to the parts of kafkajs 2.2.4 that its public API does not expose: the cluster
+ * object (metadata, leaders, broker connections) and a broker's Fetch / ListOffsets / OffsetFetch
+ * requests. The partition reader and the metadata checks are built on these (see README,
+ * "Partition reader"). kafkajs is pinned to exactly 2.2.4 and unmaintained, so these stay put;
+ * {@link createCluster} fails loudly if they do not.
+ */
+
+/** One record as kafkajs decodes it from a fetch response. */
+export interface RawMessage {
+  readonly offset: string;
+  readonly timestamp: string;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers: Record<string, Buffer | null | Array<Buffer | null>>;
+  readonly isControlRecord: boolean;
+  /** Header of the record batch the record came from. */
+  readonly batchContext?: { readonly firstOffset: string; readonly lastOffsetDelta: number };
+}
+
+export interface FetchPartitionResponse {
+  readonly partition: number;
+  readonly errorCode: number;
+  readonly highWatermark: string;
+  readonly messages: readonly RawMessage[];
+}
+
+export interface FetchResponse {
+  readonly responses: ReadonlyArray<{ readonly topicName: string; readonly partitions: readonly FetchPartitionResponse[] }>;
+}
+
+export interface FetchRequest {
+  readonly maxWaitTime: number;
+  readonly minBytes: number;
+  readonly maxBytes: number;
+  readonly isolationLevel: number;
+  readonly topics: ReadonlyArray<{
+    readonly topic: string;
+    readonly partitions: ReadonlyArray<{ readonly partition: number; readonly fetchOffset: string; readonly maxBytes: number }>;
+  }>;
+}
+
+export interface ListOffsetsResponse {
+  readonly responses: ReadonlyArray<{ readonly topic: string; readonly partitions: ReadonlyArray<{ readonly partition: number; readonly offset: string }> }>;
+}
+
+export interface OffsetFetchResponse {
+  readonly responses: ReadonlyArray<{ readonly topic: string; readonly partitions: ReadonlyArray<{ readonly partition: number; readonly offset: string }> }>;
+}
+
+export interface InternalBroker {
+  readonly nodeId: number;
+  fetch(request: FetchRequest): Promise<FetchResponse>;
+  listOffsets(request: {
+    readonly replicaId?: number;
+    readonly isolationLevel: number;
+    readonly topics: ReadonlyArray<{ readonly topic: string; readonly partitions: ReadonlyArray<{ readonly partition: number; readonly timestamp: number }> }>;
+  }): Promise<ListOffsetsResponse>;
+  offsetFetch(request: {
+    readonly groupId: string;
+    readonly topics: ReadonlyArray<{ readonly topic: string; readonly partitions: ReadonlyArray<{ readonly partition: number }> }>;
+  }): Promise<OffsetFetchResponse>;
+}
+
+export interface InternalMetadata {
+  readonly topicMetadata: ReadonlyArray<{ readonly topic: string; readonly partitionMetadata: readonly PartitionMetadata[] }>;
+}
+
+export interface InternalCluster {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  refreshMetadata(): Promise<void>;
+  /** Fetches metadata of exactly these topics (throws UNKNOWN_TOPIC_OR_PARTITION for a missing one). */
+  metadata(request: { topics: string[] }): Promise<InternalMetadata>;
+  findBroker(request: { nodeId: string | number }): Promise<InternalBroker>;
+  findGroupCoordinator(request: { groupId: string }): Promise<InternalBroker>;
+}
+
+/** ISOLATION_LEVEL of kafkajs' protocol: records of open transactions are visible. */
+export const READ_UNCOMMITTED = 0;
+/** ListOffsets timestamps. */
+export const EARLIEST_OFFSET = -2;
+export const LATEST_OFFSET = -1;
+
+const CREATE_CLUSTER = 'private:Kafka:createCluster';
+
+/**
+ * A new kafkajs cluster (own broker connections) configured exactly like the given Kafka
+ * instance's producers and consumers (brokers, ssl, sasl, retry, logger).
+ */
+export function createCluster(kafka: Kafka, options: { isolationLevel?: number; metadataMaxAge?: number } = {}): InternalCluster {
+  const symbol = Object.getOwnPropertySymbols(kafka).find((s) => s.description === CREATE_CLUSTER);
+  const factory = symbol ? (kafka as unknown as Record<symbol, unknown>)[symbol] : undefined;
+  if (typeof factory !== 'function') {
+    throw new GokaError('@goka-ts/kafkajs needs kafkajs 2.2.4 exactly: the installed kafkajs has no internal cluster factory');
+  }
+  const cluster = (factory as (o: object) => InternalCluster)({
+    allowAutoTopicCreation: false,
+    isolationLevel: options.isolationLevel ?? READ_UNCOMMITTED,
+    metadataMaxAge: options.metadataMaxAge ?? 300000,
+  });
+  for (const method of ['connect', 'disconnect', 'metadata', 'findBroker', 'refreshMetadata', 'findGroupCoordinator'] as const) {
+    if (typeof cluster[method] !== 'function') {
+      throw new GokaError(`@goka-ts/kafkajs needs kafkajs 2.2.4 exactly: the internal cluster has no ${method}()`);
+    }
+  }
+  return cluster;
+}

@@ -1,0 +1,250 @@
+import { GokaError, StateError } from '@goka-ts/api';
+import type { PartitionReader, PartitionReaderConfig, ReaderHandler } from '@goka-ts/api';
+import type { Kafka } from 'kafkajs';
+import { ClusterOps, type TopicInfo } from './cluster_ops';
+import { isUnknownTopic } from './errors';
+import { READ_UNCOMMITTED, type FetchPartitionResponse, type RawMessage } from './internals';
+import { toMessages } from './messages';
+import type { ResolvedOptions } from './options';
+
+const MAX_BYTES = 10 * 1024 * 1024;
+const MAX_BYTES_PER_PARTITION = 1024 * 1024;
+
+/** Read position of one partition. */
+interface PartitionState {
+  readonly partition: number;
+  /** Next offset to fetch. */
+  next: number;
+  /** High watermark when the reader started: reaching it means caught up. */
+  readonly target: number;
+  /** Latest high watermark the broker reported. */
+  highWatermark: number;
+  caughtUp: boolean;
+  /** Nothing more to read (follow: false and caught up). */
+  done: boolean;
+  /** The last fetch returned nothing below the high watermark: fetch this partition alone once. */
+  probe: boolean;
+}
+
+/** The offset after the record batch a record came from (skips compacted-away and control records). */
+function nextOffsetAfter(last: RawMessage): number {
+  const own = Number(last.offset) + 1;
+  const ctx = last.batchContext;
+  if (!ctx) return own;
+  return Math.max(own, Number(ctx.firstOffset) + ctx.lastOffsetDelta + 1);
+}
+
+/**
+ * Reads partitions of one topic with plain Fetch requests to the partition leaders, the way
+ * Sarama's partition consumer (which Goka uses for tables) does: no consumer group, no commits,
+ * nothing another component could notice. See README "Partition reader" for why not a consumer.
+ */
+export class KafkajsPartitionReader implements PartitionReader {
+  private running?: Promise<void>;
+  private stopped = false;
+  private failure: Error | undefined;
+  private generation = 0;
+  private readonly wakers = new Set<() => void>();
+  private readonly maxWaitMs: number;
+  private readonly name: string;
+
+  constructor(private readonly kafka: Kafka, private readonly options: ResolvedOptions, private readonly config: PartitionReaderConfig) {
+    this.maxWaitMs = config.maxWaitMs ?? 500;
+    this.name = `kafkajs reader of "${config.topic}"`;
+    const seen = new Set<number>();
+    for (const p of config.partitions) {
+      if (!Number.isInteger(p.partition) || p.partition < 0) throw new GokaError(`${this.name}: invalid partition ${String(p.partition)}`);
+      if (seen.has(p.partition)) throw new GokaError(`${this.name}: partition ${p.partition} listed twice`);
+      seen.add(p.partition);
+      if (typeof p.from === 'number' ? !Number.isInteger(p.from) || p.from < 0 : p.from !== 'oldest' && p.from !== 'newest') {
+        throw new GokaError(`${this.name}: invalid start ${String(p.from)} for partition ${p.partition}`);
+      }
+    }
+  }
+
+  run(handler: ReaderHandler): Promise<void> {
+    if (this.running) return Promise.reject(new StateError(`${this.name}: run() called twice`));
+    this.running = this.execute(handler);
+    return this.running;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wakeAll();
+    await this.running?.catch(() => undefined);
+  }
+
+  private async execute(handler: ReaderHandler): Promise<void> {
+    const ops = new ClusterOps(this.kafka, this.options.brokers, this.name);
+    try {
+      if (this.stopped) return;
+      await ops.connect();
+      let info = await ops.requireTopic(this.config.topic);
+      const partitions = this.config.partitions.map((p) => p.partition);
+      for (const p of partitions) {
+        if (p >= info.partitions.length) throw new GokaError(`${this.name}: topic has ${info.partitions.length} partitions, no partition ${p}`);
+      }
+      const [oldest, newest] = await Promise.all([ops.listOffsets(info, partitions, 'earliest'), ops.listOffsets(info, partitions, 'latest')]);
+      const states = new Map<number, PartitionState>();
+      for (const start of this.config.partitions) {
+        const low = oldest.get(start.partition)!;
+        const high = newest.get(start.partition)!;
+        // An absolute offset outside the log is clamped: below it the records were deleted, above there are none yet.
+        const next = start.from === 'oldest' ? low : start.from === 'newest' ? high : Math.min(Math.max(start.from, low), high);
+        states.set(start.partition, { partition: start.partition, next, target: high, highWatermark: high, caughtUp: false, done: false, probe: false });
+      }
+      for (const s of states.values()) this.checkCaughtUp(s, handler);
+
+      let failures = 0;
+      while (!this.stopped && !this.failure) {
+        const active = [...states.values()].filter((s) => !s.done);
+        if (active.length === 0) break;
+        const byLeader = new Map<number, PartitionState[]>();
+        for (const s of active) {
+          const leader = info.leaders[s.partition]!;
+          let list = byLeader.get(leader);
+          if (!list) byLeader.set(leader, (list = []));
+          list.push(s);
+        }
+        const generation = ++this.generation;
+        const outcomes = await Promise.all([...byLeader].map(([leader, list]) => this.fetchLoop(ops, leader, list, generation, handler)));
+        if (this.stopped || this.failure) break;
+        const errors = outcomes.filter((o): o is Error => o instanceof Error);
+        if (errors.length === 0) {
+          failures = 0;
+          continue;
+        }
+        // A leader moved, a broker went away or the topic was deleted: back off, then re-read metadata.
+        if (++failures > this.options.retry.retries) throw ops.error(errors[0], 'fetch', this.config.topic);
+        await this.sleep(Math.min(this.options.retry.initialRetryTime * this.options.retry.multiplier ** (failures - 1), this.options.retry.maxRetryTime));
+        if (this.stopped) break;
+        info = await this.refresh(ops, errors[0]);
+      }
+      if (this.failure) throw this.failure;
+    } catch (err) {
+      // A handler's own error reaches the caller unchanged.
+      if (err === this.failure) throw err;
+      throw ops.error(err, 'read', this.config.topic);
+    } finally {
+      await ops.disconnect().catch(() => undefined);
+    }
+  }
+
+  /**
+   * Fetches the partitions led by one broker until they are done, the reader stops or fails, or
+   * another loop asked for new metadata. Returns the error that calls for new metadata, if any.
+   */
+  private async fetchLoop(ops: ClusterOps, leader: number, states: PartitionState[], generation: number, handler: ReaderHandler): Promise<Error | undefined> {
+    const topic = this.config.topic;
+    const byPartition = new Map(states.map((s) => [s.partition, s]));
+    while (!this.stopped && !this.failure && generation === this.generation) {
+      const pending = states.filter((s) => !s.done);
+      if (pending.length === 0) return undefined;
+      const probe = pending.find((s) => s.probe);
+      const request = probe ? [probe] : pending;
+      let partitions: readonly FetchPartitionResponse[];
+      try {
+        const broker = await ops.cluster.findBroker({ nodeId: leader });
+        const response = await broker.fetch({
+          maxWaitTime: this.maxWaitMs,
+          minBytes: 1,
+          maxBytes: MAX_BYTES,
+          isolationLevel: READ_UNCOMMITTED,
+          topics: [{ topic, partitions: request.map((s) => ({ partition: s.partition, fetchOffset: String(s.next), maxBytes: MAX_BYTES_PER_PARTITION })) }],
+        });
+        partitions = response.responses.find((r) => r.topicName === topic)?.partitions ?? [];
+      } catch (err) {
+        if (this.stopped) return undefined;
+        const e = err as { name?: string; partition?: number };
+        if (e.name === 'KafkaJSOffsetOutOfRange' && typeof e.partition === 'number') {
+          const s = byPartition.get(e.partition);
+          if (s) {
+            await this.resetOutOfRange(ops, s);
+            continue;
+          }
+        }
+        this.generation++; // the other loops re-read metadata too
+        return err instanceof Error ? err : new GokaError(String(err));
+      }
+      const deliveries: Array<Promise<void>> = [];
+      for (const pr of partitions) {
+        const s = byPartition.get(pr.partition);
+        if (!s || s.done) continue;
+        const from = s.next;
+        const highWatermark = Number(pr.highWatermark);
+        s.highWatermark = highWatermark;
+        const raw = pr.messages;
+        if (raw.length > 0) {
+          s.next = Math.max(from, nextOffsetAfter(raw[raw.length - 1]!));
+          s.probe = false;
+          const messages = toMessages(topic, s.partition, raw, from);
+          if (messages.length > 0) deliveries.push(handler.onBatch({ topic, partition: s.partition, messages, highWatermark }));
+        } else if (from < highWatermark) {
+          if (s.probe) {
+            // Fetched alone, the broker must return the batch at `from` however large it is
+            // (KIP-74). Nothing came back: only empty batches (log compaction) remain below the mark.
+            s.next = highWatermark;
+            s.probe = false;
+          } else {
+            // Either empty batches or a batch too large for its place in a shared response.
+            s.probe = true;
+          }
+        }
+      }
+      if (deliveries.length > 0) {
+        try {
+          await Promise.all(deliveries);
+        } catch (err) {
+          this.fail(err);
+          return undefined;
+        }
+      }
+      for (const s of request) this.checkCaughtUp(s, handler);
+    }
+    return undefined;
+  }
+
+  private checkCaughtUp(s: PartitionState, handler: ReaderHandler): void {
+    if (s.caughtUp || s.next < s.target) return;
+    s.caughtUp = true;
+    if (!this.config.follow) s.done = true;
+    try {
+      handler.onCaughtUp?.(s.partition, Math.max(s.highWatermark, s.target));
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  private async resetOutOfRange(ops: ClusterOps, s: PartitionState): Promise<void> {
+    const info = await ops.requireTopic(this.config.topic);
+    const [low, high] = await Promise.all([ops.listOffsets(info, [s.partition], 'earliest'), ops.listOffsets(info, [s.partition], 'latest')]);
+    s.next = s.next < low.get(s.partition)! ? low.get(s.partition)! : high.get(s.partition)!;
+  }
+
+  private async refresh(ops: ClusterOps, cause: Error): Promise<TopicInfo> {
+    const info = await ops.topicInfo(this.config.topic);
+    if (!info) throw ops.error(isUnknownTopic(cause) ? cause : Object.assign(new Error('topic disappeared'), { type: 'UNKNOWN_TOPIC_OR_PARTITION' }), 'fetch', this.config.topic);
+    return info;
+  }
+
+  private fail(err: unknown): void {
+    if (!this.failure) this.failure = err instanceof Error ? err : new GokaError(String(err));
+    this.wakeAll();
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.wakers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.wakers.add(wake);
+    });
+  }
+
+  private wakeAll(): void {
+    for (const wake of [...this.wakers]) wake();
+  }
+}

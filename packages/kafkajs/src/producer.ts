@@ -1,0 +1,320 @@
+import { GokaError, StateError, UnknownTopicError } from '@goka-ts/api';
+import type { Producer, ProducerConfig, ProducerRecord, ProduceResult } from '@goka-ts/api';
+import { CompressionCodecs, CompressionTypes, type Kafka, type Message, type Producer as KafkaJsProducer } from 'kafkajs';
+import { ClusterOps } from './cluster_ops';
+import { isUnknownTopic, toGokaError } from './errors';
+import type { ResolvedOptions } from './options';
+
+/** Defaults of {@link ProducerConfig} for this adapter. */
+export const PRODUCER_DEFAULTS = { lingerMs: 5, batchSize: 1000, acks: 1 as const, compression: 'none' as const };
+
+type Resolve = (result: ProduceResult) => void;
+type Reject = (err: Error) => void;
+
+/** Records of one topic-partition waiting to be sent, in send order (parallel arrays: no per-record wrapper). */
+class PartitionQueue {
+  messages: Message[] = [];
+  resolves: Resolve[] = [];
+  rejects: Reject[] = [];
+  /** Records ever queued / ever settled; flush() waits on these. */
+  enqueued = 0;
+  settled = 0;
+  constructor(readonly topic: string, readonly partition: number) {}
+}
+
+/** The records of one partition inside one in-flight request. */
+interface Slice {
+  readonly queue: PartitionQueue;
+  readonly count: number;
+  readonly resolves: Resolve[];
+  readonly rejects: Reject[];
+}
+
+/** Sends to a topic whose metadata is being fetched wait here, in order. */
+interface TopicCheck {
+  readonly records: Array<{ record: ProducerRecord; resolve: Resolve; reject: Reject }>;
+  readonly done: Promise<void>;
+}
+
+function compressionType(name: NonNullable<ProducerConfig['compression']>): CompressionTypes {
+  const type = {
+    none: CompressionTypes.None,
+    gzip: CompressionTypes.GZIP,
+    snappy: CompressionTypes.Snappy,
+    lz4: CompressionTypes.LZ4,
+    zstd: CompressionTypes.ZSTD,
+  }[name];
+  if (type === undefined) throw new GokaError(`kafkajs producer: unknown compression "${name}"`);
+  if (type !== CompressionTypes.None) {
+    // kafkajs ships gzip only; other codecs throw "not implemented" until the user registers one.
+    try {
+      (CompressionCodecs[type] as () => unknown)();
+    } catch {
+      throw new GokaError(
+        `kafkajs producer: compression "${name}" needs a codec registered with kafkajs first, e.g. CompressionCodecs[CompressionTypes.${name === 'lz4' ? 'LZ4' : name === 'zstd' ? 'ZSTD' : 'Snappy'}] = <codec> (packages such as kafkajs-snappy, kafkajs-lz4, @kafkajs/zstd); kafkajs itself only has gzip`,
+      );
+    }
+  }
+  return type;
+}
+
+/**
+ * Producer on kafkajs with the batching kafkajs lacks: records wait up to `lingerMs` (or until a
+ * partition has `batchSize` records) and go out in one `sendBatch`. One request is in flight at a
+ * time, so records of a partition are written in send order even when kafkajs retries; records
+ * sent meanwhile form the next request. Each record resolves with its exact offset
+ * (the partition's base offset in the response + its index in the partition's batch).
+ */
+export class KafkajsProducer implements Producer {
+  private readonly producer: KafkaJsProducer;
+  private readonly ops: ClusterOps;
+  private readonly lingerMs: number;
+  private readonly batchSize: number;
+  private readonly acks: -1 | 1;
+  private readonly compression: CompressionTypes;
+  private state: 'idle' | 'connecting' | 'connected' | 'closing' | 'closed' = 'idle';
+  private connecting?: Promise<void>;
+  private closing?: Promise<void>;
+  private readonly partitionCounts = new Map<string, number>();
+  private readonly checks = new Map<string, TopicCheck>();
+  private readonly queues = new Map<string, Map<number, PartitionQueue>>();
+  private queued = 0;
+  private inFlight: Promise<void> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private readonly flushWaiters: Array<{ targets: Array<[PartitionQueue, number]>; resolve: () => void }> = [];
+
+  constructor(kafka: Kafka, private readonly options: ResolvedOptions, config: ProducerConfig = {}) {
+    this.lingerMs = config.lingerMs ?? PRODUCER_DEFAULTS.lingerMs;
+    this.batchSize = Math.max(1, config.batchSize ?? PRODUCER_DEFAULTS.batchSize);
+    this.acks = config.acks ?? PRODUCER_DEFAULTS.acks;
+    if (this.acks !== -1 && this.acks !== 1) throw new GokaError(`kafkajs producer: acks must be -1 or 1, not ${String(this.acks)}`);
+    this.compression = compressionType(config.compression ?? PRODUCER_DEFAULTS.compression);
+    this.producer = kafka.producer({
+      // goka-ts always picks the partition itself.
+      createPartitioner: () => ({ message }) => message.partition!,
+      allowAutoTopicCreation: false,
+      idempotent: false,
+      retry: options.retry,
+    });
+    this.ops = new ClusterOps(kafka, options.brokers, 'kafkajs producer');
+  }
+
+  connect(): Promise<void> {
+    if (this.state === 'connected') return Promise.resolve();
+    if (this.state === 'closing' || this.state === 'closed') return Promise.reject(new StateError('kafkajs producer: connect() after close()'));
+    if (!this.connecting) {
+      this.state = 'connecting';
+      this.connecting = (async () => {
+        try {
+          await Promise.all([this.producer.connect(), this.ops.connect()]);
+          if (this.state === 'connecting') this.state = 'connected';
+        } catch (err) {
+          this.connecting = undefined;
+          if (this.state === 'connecting') this.state = 'idle';
+          await Promise.allSettled([this.producer.disconnect(), this.ops.disconnect()]);
+          throw toGokaError(err, { operation: 'kafkajs producer: connect', brokers: this.options.brokers });
+        }
+      })();
+    }
+    return this.connecting;
+  }
+
+  send(record: ProducerRecord): Promise<ProduceResult> {
+    if (this.state !== 'connected') {
+      return Promise.reject(new StateError(this.state === 'closing' || this.state === 'closed' ? 'kafkajs producer: send() after close()' : 'kafkajs producer: send() before connect() completed'));
+    }
+    if (!Number.isInteger(record.partition) || record.partition < 0) {
+      return Promise.reject(new GokaError(`kafkajs producer: invalid partition ${String(record.partition)} for topic "${record.topic}"`));
+    }
+    return new Promise<ProduceResult>((resolve, reject) => {
+      const check = this.checks.get(record.topic);
+      if (check) {
+        check.records.push({ record, resolve, reject });
+        return;
+      }
+      const count = this.partitionCounts.get(record.topic);
+      if (count !== undefined && record.partition < count) {
+        this.enqueue(record, resolve, reject);
+        return;
+      }
+      // Unknown topic, or a partition beyond the known count (partitions may have been added).
+      this.checkTopic(record.topic).records.push({ record, resolve, reject });
+    });
+  }
+
+  async flush(): Promise<void> {
+    while (this.checks.size > 0) await Promise.all([...this.checks.values()].map((c) => c.done));
+    const targets: Array<[PartitionQueue, number]> = [];
+    for (const byPartition of this.queues.values()) {
+      for (const q of byPartition.values()) if (q.settled < q.enqueued) targets.push([q, q.enqueued]);
+    }
+    if (targets.length === 0) return;
+    const done = new Promise<void>((resolve) => this.flushWaiters.push({ targets, resolve }));
+    this.sendNow();
+    await done;
+  }
+
+  close(): Promise<void> {
+    if (!this.closing) {
+      const wasConnected = this.state === 'connected' || this.state === 'connecting';
+      this.closing = (async () => {
+        if (this.state === 'connecting') await this.connecting?.catch(() => undefined);
+        this.state = 'closing';
+        try {
+          if (wasConnected) await this.flush();
+        } finally {
+          if (this.timer) clearTimeout(this.timer);
+          this.timer = null;
+          await Promise.allSettled([this.producer.disconnect(), this.ops.disconnect()]);
+          this.state = 'closed';
+        }
+      })();
+    }
+    return this.closing;
+  }
+
+  private checkTopic(topic: string): TopicCheck {
+    const records: TopicCheck['records'] = [];
+    const done = (async () => {
+      let error: Error | undefined;
+      let count: number | undefined;
+      try {
+        const info = await this.ops.topicInfo(topic);
+        if (info) count = info.partitions.length;
+        else error = new UnknownTopicError(topic);
+      } catch (err) {
+        error = toGokaError(err, { operation: 'kafkajs producer: metadata', brokers: this.options.brokers, topic });
+      }
+      this.checks.delete(topic);
+      if (count !== undefined) this.partitionCounts.set(topic, count);
+      else this.partitionCounts.delete(topic);
+      for (const { record, resolve, reject } of records) {
+        if (error) reject(error);
+        else if (record.partition >= count!) reject(new GokaError(`kafkajs producer: topic "${topic}" has ${count} partitions, no partition ${record.partition}`));
+        else if (this.state !== 'connected' && this.state !== 'closing') reject(new StateError('kafkajs producer: closed while sending'));
+        else this.enqueue(record, resolve, reject);
+      }
+    })();
+    const check = { records, done };
+    this.checks.set(topic, check);
+    return check;
+  }
+
+  private enqueue(record: ProducerRecord, resolve: Resolve, reject: Reject): void {
+    let byPartition = this.queues.get(record.topic);
+    if (!byPartition) this.queues.set(record.topic, (byPartition = new Map()));
+    let q = byPartition.get(record.partition);
+    if (!q) byPartition.set(record.partition, (q = new PartitionQueue(record.topic, record.partition)));
+    q.messages.push({
+      key: record.key,
+      value: record.value,
+      partition: record.partition,
+      headers: record.headers,
+      timestamp: record.timestamp === undefined ? undefined : String(record.timestamp),
+    });
+    q.resolves.push(resolve);
+    q.rejects.push(reject);
+    q.enqueued++;
+    this.queued++;
+    if (this.inFlight) return; // goes out with the next request
+    if (q.messages.length >= this.batchSize || this.lingerMs <= 0) this.sendNow();
+    else if (!this.timer) this.timer = setTimeout(() => this.sendNow(), this.lingerMs);
+  }
+
+  private sendNow(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    if (this.inFlight || this.queued === 0) return;
+    const slices: Slice[] = [];
+    const topicMessages: Array<{ topic: string; messages: Message[] }> = [];
+    for (const [topic, byPartition] of this.queues) {
+      let messages: Message[] | undefined;
+      for (const q of byPartition.values()) {
+        const n = Math.min(q.messages.length, this.batchSize);
+        if (n === 0) continue;
+        const taken = n === q.messages.length ? q.messages : q.messages.slice(0, n);
+        const resolves = n === q.resolves.length ? q.resolves : q.resolves.slice(0, n);
+        const rejects = n === q.rejects.length ? q.rejects : q.rejects.slice(0, n);
+        if (n === q.messages.length) {
+          q.messages = [];
+          q.resolves = [];
+          q.rejects = [];
+        } else {
+          q.messages.splice(0, n);
+          q.resolves.splice(0, n);
+          q.rejects.splice(0, n);
+        }
+        this.queued -= n;
+        slices.push({ queue: q, count: n, resolves, rejects });
+        if (!messages) messages = taken;
+        else for (let i = 0; i < taken.length; i++) messages.push(taken[i]!);
+      }
+      if (messages) topicMessages.push({ topic, messages });
+    }
+    this.inFlight = this.execute(topicMessages, slices).finally(() => {
+      this.inFlight = null;
+      if (this.queued > 0) this.sendNow();
+    });
+  }
+
+  private async execute(topicMessages: Array<{ topic: string; messages: Message[] }>, slices: Slice[]): Promise<void> {
+    let failure: unknown;
+    let metadata: Awaited<ReturnType<KafkaJsProducer['sendBatch']>> = [];
+    try {
+      metadata = await this.producer.sendBatch({ topicMessages, acks: this.acks, compression: this.compression });
+    } catch (err) {
+      failure = err;
+    }
+    if (failure !== undefined) {
+      await this.rejectSlices(slices, failure);
+    } else {
+      const base = new Map<string, number>();
+      for (const m of metadata) base.set(`${m.partition}\u0000${m.topicName}`, Number(m.baseOffset));
+      for (const s of slices) {
+        const { topic, partition } = s.queue;
+        const first = base.get(`${partition}\u0000${topic}`);
+        if (first === undefined || Number.isNaN(first)) {
+          const err = new GokaError(`kafkajs producer: no acknowledgement for topic "${topic}" partition ${partition}`);
+          for (const reject of s.rejects) reject(err);
+        } else {
+          for (let i = 0; i < s.count; i++) s.resolves[i]!({ topic, partition, offset: first + i });
+        }
+        s.queue.settled += s.count;
+      }
+    }
+    this.notifyFlushWaiters();
+  }
+
+  private async rejectSlices(slices: Slice[], failure: unknown): Promise<void> {
+    const errors = new Map<string, Error>();
+    for (const s of slices) {
+      const topic = s.queue.topic;
+      if (errors.has(topic)) continue;
+      let error = toGokaError(failure, { operation: 'kafkajs producer: send', brokers: this.options.brokers });
+      if (isUnknownTopic(failure)) {
+        // kafkajs does not say which topic of the request is missing: ask, and forget its metadata.
+        this.partitionCounts.delete(topic);
+        const exists = await this.ops.topicInfo(topic).then((i) => i !== undefined, () => true);
+        if (!exists) error = new UnknownTopicError(topic, { cause: failure });
+      }
+      errors.set(topic, error);
+    }
+    for (const s of slices) {
+      const err = errors.get(s.queue.topic)!;
+      for (const reject of s.rejects) reject(err);
+      s.queue.settled += s.count;
+    }
+  }
+
+  private notifyFlushWaiters(): void {
+    for (let i = this.flushWaiters.length - 1; i >= 0; i--) {
+      const w = this.flushWaiters[i]!;
+      if (w.targets.every(([q, n]) => q.settled >= n)) {
+        this.flushWaiters.splice(i, 1);
+        w.resolve();
+      }
+    }
+  }
+}

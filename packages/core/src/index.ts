@@ -26,3 +26,7 @@ export type { ViewOptions, ViewReconnectOptions, StateListener } from './view';
 // Processor
 export { Processor, isTransient } from './processor';
 export type { ProcessorOptions, NilHandling, RestartOptions, ProcessorConsumerOptions } from './processor_options';
+
+// Tables (advanced: the building block of views and processor tables)
+export { PartitionTable, recoverTables, followTables } from './partition_table';
+export type { PartitionTableOptions, TableReadOptions } from './partition_table';

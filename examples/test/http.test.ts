@@ -31,26 +31,26 @@ describe('createJsonServer and readJsonBody', () => {
   it('answers invalid JSON with 400 and a message', async () => {
     const response = await post('/', '{"a":');
     expect(response.status).toBe(400);
-    expect((await response.json()).error).toMatch(/not valid JSON/);
+    expect(((await response.json()) as { error: string }).error).toMatch(/not valid JSON/);
     expect(received).toEqual([]);
   });
 
   it('answers an empty body with 400', async () => {
     const response = await post('/', '');
     expect(response.status).toBe(400);
-    expect((await response.json()).error).toMatch(/empty/);
+    expect(((await response.json()) as { error: string }).error).toMatch(/empty/);
   });
 
   it('answers another content type with 415', async () => {
     const response = await post('/', 'a=1', 'application/x-www-form-urlencoded');
     expect(response.status).toBe(415);
-    expect((await response.json()).error).toMatch(/application\/json/);
+    expect(((await response.json()) as { error: string }).error).toMatch(/application\/json/);
   });
 
   it('answers a body over the limit with 413, by declared length', async () => {
     const response = await post('/', JSON.stringify({ text: 'x'.repeat(100) }));
     expect(response.status).toBe(413);
-    expect((await response.json()).error).toMatch(/exceeds the limit of 64 bytes/);
+    expect(((await response.json()) as { error: string }).error).toMatch(/exceeds the limit of 64 bytes/);
     expect(received).toEqual([]);
   });
 
@@ -77,6 +77,6 @@ describe('createJsonServer and readJsonBody', () => {
     await expect(teapot.json()).resolves.toEqual({ error: 'short and stout' });
     const boom = await fetch(`${base}/boom`);
     expect(boom.status).toBe(500);
-    expect((await boom.json()).error).toMatch(/kaput/);
+    expect(((await boom.json()) as { error: string }).error).toMatch(/kaput/);
   });
 });

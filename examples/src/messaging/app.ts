@@ -1,4 +1,4 @@
-import type { ProduceResult } from '@goka-ts/api';
+import type { ProcessorStats, ProduceResult } from '@goka-ts/api';
 import { Emitter, Processor, View, murmur2Hasher, stringCodec } from '@goka-ts/core';
 import type { ExampleClient } from '../client';
 import { Components } from '../components';
@@ -32,13 +32,8 @@ export class MessagingApp {
     readonly topics: MessagingTopics,
     private readonly kafka: ExampleClient,
     private readonly components: Components,
-    readonly processors: {
-      readonly translator: Processor;
-      readonly blocker: Processor;
-      readonly collector: Processor;
-      readonly detector: Processor;
-      readonly filter: Processor;
-    },
+    /** The processors, for their stats (tests and the demo wait on them). */
+    readonly processors: Readonly<Record<'translator' | 'blocker' | 'collector' | 'detector' | 'filter', { stats(): ProcessorStats }>>,
     private readonly views: {
       readonly feeds: View<ReceivedMessage[]>;
       readonly blocked: View<BlockState>;

@@ -56,7 +56,8 @@ export async function runDeferredCommit(
   } finally {
     await admin.close();
   }
-  out(`committed offsets of ${group}: ${[...committed].map(([partition, offset]) => `partition ${partition} -> ${offset}`).join(', ')}`);
+  const total = [...committed.values()].reduce((sum, offset) => sum + Math.max(offset, 0), 0);
+  out(`committed offsets of ${group}: ${[...committed].map(([partition, offset]) => `partition ${partition} -> ${offset}`).join(', ')} (${total} of ${orders} orders committed, each after its mail was sent)`);
   return { deliveries: mail.deliveries, committed };
 }
 

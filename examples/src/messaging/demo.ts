@@ -36,11 +36,10 @@ export async function runDemo(app: MessagingApp, spamBurst: number, out: (line: 
     return app.send(message);
   };
 
-  out('Adding translations ...');
   await Promise.all(TRANSLATIONS.map(([word, translation]) => app.translate(word, translation)));
   for (const [word, translation] of TRANSLATIONS) await app.waitTranslation(word, translation);
+  out(`Added ${TRANSLATIONS.length} translations.`);
 
-  out('Sending messages ...');
   await send('alice', 'bob', 'Hello Bob, how is the world treating you?');
   await send('bob', 'alice', 'Hello friend, all good here. Thanks for asking!');
   await send('carol', 'bob', 'Lunch at noon?');
@@ -50,15 +49,18 @@ export async function runDemo(app: MessagingApp, spamBurst: number, out: (line: 
   const recipients = ['alice', 'bob', 'carol'];
   for (let i = 1; i <= spamBurst; i++) await send('spammer', recipients[i % recipients.length], `Cheap watches, click here! (#${i})`);
   await app.waitBlockState('spammer', true);
+  out(`The spammer sent ${spamBurst} messages without receiving any: the spam detector had them blocked.`);
   for (let i = spamBurst + 1; i <= spamBurst + 2; i++) await send('spammer', recipients[i % recipients.length], `Cheap watches, click here! (#${i})`);
 
   // A block by hand (what POST /block does), and an unblock.
   await app.waitFiltered(await send('dave', 'carol', 'Hi Carol, got a minute?'));
   await app.block('dave', 'reported by carol');
   await app.waitBlockState('dave', true);
+  out('Blocked dave by hand.');
   await send('dave', 'carol', 'Why are you not answering???');
   await app.unblock('dave');
   await app.waitBlockState('dave', false);
+  out('Unblocked dave.');
   await send('dave', 'carol', 'Sorry about that, thanks for unblocking me.');
 
   await app.waitDelivered();
@@ -75,7 +77,7 @@ export async function runDemo(app: MessagingApp, spamBurst: number, out: (line: 
 
 function report(result: DemoResult, out: (line: string) => void): void {
   out('');
-  out(`Translations: ${[...result.translations].map(([word, translation]) => `${word} -> ${translation}`).join(', ')}`);
+  out(`Translations: ${[...result.translations].sort(([a], [b]) => a.localeCompare(b)).map(([word, translation]) => `${word} -> ${translation}`).join(', ')}`);
   out('');
   out('Who sent what:');
   for (const { message, delivered } of result.outcomes) {

@@ -230,10 +230,14 @@ export class View<T> {
           stalledAfterMs: this.options.stalledAfterMs,
         }),
     );
-    this.tables = tables;
     const opened = await Promise.allSettled(tables.map((table) => table.open()));
     const failure = opened.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failure) throw failure.reason;
+    if (failure) {
+      // Close what did open, so a reconnect attempt starts from scratch and nothing leaks.
+      await Promise.allSettled(tables.map((table) => table.close()));
+      throw failure.reason;
+    }
+    this.tables = tables;
   }
 
   private async closeTables(): Promise<void> {

@@ -145,3 +145,26 @@ describe('View (fake client)', () => {
     await expect(broken.run()).rejects.toThrow(UnknownTopicError);
   });
 });
+
+describe('View storage failures', () => {
+  it('a storage that cannot open fails run and closes the partitions that did open', async () => {
+    const kafka = new FakeKafka();
+    kafka.createTopic('t', 3);
+    const { memoryStorage } = await import('@goka-ts/storage-memory');
+    const closed: number[] = [];
+    const view = new View('t', int64Codec, {
+      client: kafka,
+      storage: (topic, partition) => {
+        const s = memoryStorage()(topic, partition) as import('@goka-ts/api').Storage;
+        if (partition === 1) s.open = async () => { throw new Error('disk on fire'); };
+        const close = s.close.bind(s);
+        s.close = async () => { closed.push(partition); await close(); };
+        return s;
+      },
+    });
+    await expect(view.run()).rejects.toThrow('disk on fire');
+    expect(closed.sort()).toEqual([0, 2]);
+    expect(view.state).toBe('failed');
+    expect(kafka.openResources.size).toBe(0);
+  });
+});

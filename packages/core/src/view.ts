@@ -1,6 +1,5 @@
 import {
   GokaError,
-  KafkaConnectionError,
   StateError,
   UnknownTopicError,
   type Admin,
@@ -17,6 +16,7 @@ import { memoryStorage } from '@goka-ts/storage-memory';
 import { Backoff, sleep } from './backoff';
 import { murmur2Hasher } from './hasher_murmur2';
 import { silentLogger } from './logger';
+import { isConnectionFailure } from './transient';
 import { followTables, PartitionTable, recoverTables } from './partition_table';
 
 export interface ViewReconnectOptions {
@@ -33,8 +33,8 @@ export interface ViewOptions {
   /** Must match the hasher of the table's producers. Default {@link murmur2Hasher}. */
   readonly hasher?: Hasher;
   /**
-   * Keep running through connection failures (`KafkaConnectionError`): wait with exponential backoff,
-   * then reconnect and continue from the locally applied offsets. Other errors still end `run()`.
+   * Keep running through connection failures (a `KafkaConnectionError`, also as a cause): wait with
+   * exponential backoff, then reconnect and continue from the locally applied offsets. Other errors still end `run()`.
    * Default off: a connection failure rejects `run()`.
    */
   readonly autoReconnect?: boolean | ViewReconnectOptions;
@@ -174,7 +174,7 @@ export class View<T> {
           break;
         } catch (err) {
           if (signal.aborted) break;
-          if (!backoff || !(err instanceof KafkaConnectionError)) throw err;
+          if (!backoff || !isConnectionFailure(err)) throw err;
           const delayMs = backoff.next();
           this.logger.warn('view lost its connection; reconnecting', { table: this.table, attempt: backoff.attempts, delayMs, error: err });
           this.setState('starting');

@@ -43,7 +43,10 @@ export function createExampleClient(options: ExampleClientOptions = {}): Example
   const level = (env.GOKA_LOG_LEVEL as LogLevel | undefined) ?? options.logLevel ?? 'warn';
   const logger = consoleLogger({ level });
   const brokers = parseBrokers(env.KAFKA_BROKERS);
-  const client: KafkaClient = brokers ? kafkajsClient({ brokers, clientId: 'goka-ts-examples', logger }) : new MemoryKafka();
+  // kafkajs logs expected conditions (e.g. metadata of a topic about to be created) as errors; the
+  // adapter reports real failures itself, so its own log lines are shown only on request.
+  const kafkajsLogger = env.GOKA_LOG_LEVEL ? logger : undefined;
+  const client: KafkaClient = brokers ? kafkajsClient({ brokers, clientId: 'goka-ts-examples', logger: kafkajsLogger }) : new MemoryKafka();
   return {
     client,
     embedded: !brokers,

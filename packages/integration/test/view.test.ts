@@ -1,4 +1,5 @@
-import { UnknownTopicError, type ComponentState, type KafkaClient } from '@goka-ts/api';
+import { KafkaConnectionError, UnknownTopicError, type ComponentState, type KafkaClient } from '@goka-ts/api';
+import { kafkajsClient } from '@goka-ts/kafkajs';
 import { Emitter, fnv1aHasher, int64Codec, stringCodec, View } from '@goka-ts/core';
 import { clients, TestCluster, testLogger, uniqueName, waitFor } from './support/harness';
 
@@ -96,5 +97,29 @@ describe.each(clients)('View (%s)', (factory) => {
     const missing = new View(uniqueName('view-missing'), stringCodec, { client, logger: testLogger });
     await expect(missing.run()).rejects.toThrow(UnknownTopicError);
     expect(missing.state).toBe('failed');
+  });
+});
+
+describe('View reconnect wiring (kafkajs, unreachable broker)', () => {
+  const unreachable = () => kafkajsClient({ brokers: ['127.0.0.1:1'], connectionTimeoutMs: 200, kafkaJS: { retry: { retries: 0 } } });
+
+  it('without autoReconnect, run rejects with a KafkaConnectionError', async () => {
+    const view = new View(uniqueName('view-down'), stringCodec, { client: unreachable(), logger: testLogger });
+    await expect(view.run()).rejects.toBeInstanceOf(KafkaConnectionError);
+    expect(view.state).toBe('failed');
+  });
+
+  it('with autoReconnect, keeps retrying with backoff until stopped', async () => {
+    const warnings: Record<string, unknown>[] = [];
+    const none = () => undefined;
+    const logger = { debug: none, info: none, error: none, warn: (_m: string, f?: Record<string, unknown>) => void warnings.push(f ?? {}) };
+    const view = new View(uniqueName('view-down'), stringCodec, { client: unreachable(), logger, autoReconnect: { initialBackoffMs: 20, maxBackoffMs: 50 } });
+    const running = view.run();
+    await waitFor('three reconnect attempts', () => warnings.length >= 3, 20_000, 20);
+    expect(warnings.slice(0, 3).map((w) => w.attempt)).toEqual([1, 2, 3]);
+    expect(view.state).toBe('starting');
+    await view.stop();
+    await running;
+    expect(view.state).toBe('stopped');
   });
 });

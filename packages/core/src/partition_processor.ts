@@ -315,8 +315,10 @@ export class PartitionProcessor implements ContextHost {
   /**
    * Stops taking new messages. Graceful: waits for the running batch or visit, sends the buffered
    * writes and waits until every started message finished (`interrupted` resolving ends the wait
-   * early, e.g. on a failure). Not graceful (after a failure): sends nothing more and only waits for
-   * table writes already sent, so the committable prefix is as long as it can get.
+   * early, e.g. on a failure). After a failure: does not wait for running callbacks, but sends the
+   * buffered writes and waits for every acknowledgement due, so the committable prefix before the
+   * failed message is as long as it can get. (Effects a message issued before it failed may be
+   * visible then, as its emits are; the message itself is processed again after a restart.)
    */
   async drain(graceful: boolean, interrupted: Promise<unknown>, onSlow?: (held: Record<string, number>) => void): Promise<void> {
     this.closing = true;
@@ -330,6 +332,11 @@ export class PartitionProcessor implements ContextHost {
       } finally {
         if (slow) clearInterval(slow);
       }
+    } else {
+      this.writes?.flush();
+      // Emits already sent settle (and release their messages) before the final commit; a failing
+      // flush only means fewer offsets become committable.
+      await this.producer.flush().catch(() => undefined);
     }
     await this.writes?.settled();
   }

@@ -40,10 +40,9 @@ export class ProcessorRun {
   private admin: Admin | undefined;
   private producer: Producer | undefined;
   private consumer: GroupConsumer | undefined;
-  private standby: StandbyTables | undefined;
+  private standby!: StandbyTables;
   private commitChain: Promise<void> = RESOLVED;
   private tickRunning = false;
-  private assignedOnce = false;
   /** Whether the run reached 'running' at least once (a later transient failure resets the restart backoff). */
   reachedRunning = false;
 
@@ -109,10 +108,11 @@ export class ProcessorRun {
       await this.startViews();
       if (this.halted) return this.end();
 
+      // Table partitions held but not owned: recovered ahead, hot standby, or kept from a revocation.
+      const standby = new StandbyTables((p) => this.createTables(p));
+      this.standby = standby;
+      cleanups.push({ what: 'standby tables', run: () => standby.closeAll() });
       if (this.options.hotStandby || this.options.recoverAhead) {
-        const standby = new StandbyTables((p) => this.createTables(p));
-        this.standby = standby;
-        cleanups.push({ what: 'standby tables', run: () => standby.closeAll() });
         this.hooks.setState('recovering');
         const all = Array.from({ length: this.partitionCount }, (_, p) => p);
         await standby.prepare(all, this.options.hotStandby, this.abort.signal, admin);
@@ -265,7 +265,7 @@ export class ProcessorRun {
     const fresh = partitions.filter((p) => !this.partitions.has(p) && !this.tables.has(p));
     const followers: TableFollower[] = [];
     for (const partition of fresh) {
-      let tables = this.standby?.take(partition);
+      let tables = this.standby.take(partition);
       if (tables) await Promise.all(followersOf(tables).map((f) => f.stopFollowing()));
       else tables = this.createTables(partition);
       this.tables.set(partition, tables);
@@ -275,11 +275,9 @@ export class ProcessorRun {
     // processed (the consumer delivers nothing before this resolves); one reader per topic.
     if (!(await recoverFollowers(followers, this.abort.signal, this.admin)) || this.halted) return;
     for (const partition of fresh) this.startPartition(partition, this.tables.get(partition)!);
-    if (!this.assignedOnce) {
-      this.assignedOnce = true;
-      // Recovered ahead but not kept hot: only the assigned partitions stay open.
-      if (this.standby && !this.options.hotStandby) await this.standby.closeAll();
-    }
+    // Tables recovered ahead or kept from the last revocation that did not come back are closed,
+    // unless hot standby keeps them following.
+    if (!this.options.hotStandby) await this.standby.closeAll();
     this.reachedRunning = true;
     this.hooks.setState('running');
     const assignment = [...this.partitions.keys()].sort((a, b) => a - b);
@@ -319,7 +317,7 @@ export class ProcessorRun {
 
   /**
    * Drains, commits and closes partitions. Gracefully (not failed) every started message finishes
-   * first; after a failure only acknowledged work is committed. With hot standby the tables stay
+   * first; after a failure only acknowledged work is committed. The tables stay open as standby
    * open and follow.
    */
   private async closePartitions(partitions: readonly number[], commit: boolean): Promise<void> {
@@ -336,7 +334,9 @@ export class ProcessorRun {
         const tables = this.tables.get(partition);
         this.tables.delete(partition);
         if (!tables) return;
-        if (this.standby && this.options.hotStandby && !this.halted) this.standby.give(partition, tables);
+        // Kept (hot standby: following) in case the partition comes back, as it usually does with
+        // eager rebalancing: it then recovers only what was written meanwhile.
+        if (!this.halted) await this.standby.give(partition, tables, this.options.hotStandby);
         else await Promise.all(followersOf(tables).map((f) => f.close()));
       }),
     );
@@ -347,7 +347,9 @@ export class ProcessorRun {
   private commitTick(): void {
     if (this.tickRunning) return;
     this.tickRunning = true;
-    void this.commit(true, undefined).finally(() => (this.tickRunning = false));
+    void this.commit(true, undefined)
+      .catch((error) => this.fail(error))
+      .finally(() => (this.tickRunning = false));
   }
 
   /**

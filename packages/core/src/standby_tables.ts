@@ -37,10 +37,14 @@ export class StandbyTables {
     return set;
   }
 
-  /** Takes back the tables of a partition this instance no longer owns and keeps them following. */
-  give(partition: number, set: PartitionTables): void {
+  /**
+   * Takes back the tables of a partition this instance no longer owns; `follow` keeps them up to
+   * date (hot standby), otherwise they stay as they are until taken again or closed.
+   */
+  async give(partition: number, set: PartitionTables, follow: boolean): Promise<void> {
     this.sets.set(partition, set);
-    for (const follower of followersOf(set)) follower.follow();
+    if (follow) for (const follower of followersOf(set)) follower.follow();
+    else await Promise.all(followersOf(set).map((f) => f.stopFollowing()));
   }
 
   /** Closes the tables of every partition not in `keep`. */

@@ -1,7 +1,7 @@
 import { GokaError, UnknownTopicError } from '@goka-ts/api';
 import type { Kafka } from 'kafkajs';
-import { isUnknownTopic, toGokaError } from './errors';
-import { createCluster, EARLIEST_OFFSET, LATEST_OFFSET, READ_UNCOMMITTED, type InternalBroker, type InternalCluster } from './internals';
+import { hasErrorType, isConnectionError, isUnknownTopic, toGokaError } from './errors';
+import { createCluster, EARLIEST_OFFSET, LATEST_OFFSET, READ_UNCOMMITTED, type InternalBroker, type InternalCluster, type InternalMetadata } from './internals';
 
 /** What the adapter needs to know about a topic. */
 export interface TopicInfo {
@@ -28,6 +28,8 @@ export class ClusterOps {
   async connect(): Promise<void> {
     try {
       await this.cluster.connect();
+      // Loads the broker list (no topics: the cluster's target topic list stays empty).
+      await this.cluster.refreshMetadata();
     } catch (err) {
       throw this.error(err, 'connect');
     }
@@ -39,12 +41,20 @@ export class ClusterOps {
 
   /** Metadata of a topic, `undefined` when it does not exist. */
   async topicInfo(topic: string): Promise<TopicInfo | undefined> {
-    let metadata;
-    try {
-      metadata = await this.cluster.metadata({ topics: [topic] });
-    } catch (err) {
-      if (isUnknownTopic(err)) return undefined;
-      throw this.error(err, `metadata of "${topic}"`);
+    let metadata: InternalMetadata;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        metadata = await this.anyBroker((broker) => broker.metadata([topic]));
+        break;
+      } catch (err) {
+        if (isUnknownTopic(err)) return undefined;
+        // Right after creation or during a leader election a partition has no leader for a moment.
+        if (hasErrorType(err, 'LEADER_NOT_AVAILABLE') && attempt < 50) {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          continue;
+        }
+        throw this.error(err, `metadata of "${topic}"`);
+      }
     }
     const entry = metadata.topicMetadata.find((t) => t.topic === topic);
     if (!entry || entry.partitionMetadata.length === 0) return undefined;
@@ -58,6 +68,21 @@ export class ClusterOps {
       leaders: sorted.map((p) => p.leader),
       replicationFactor: sorted[0]!.replicas.length,
     };
+  }
+
+  /** Runs a request on the first broker that answers; a protocol error (the broker answered) ends the search. */
+  private async anyBroker<T>(request: (broker: InternalBroker) => Promise<T>): Promise<T> {
+    if (this.cluster.getNodeIds().length === 0) await this.cluster.refreshMetadata();
+    let last: unknown = new GokaError(`${this.name}: no brokers known`);
+    for (const nodeId of this.cluster.getNodeIds()) {
+      try {
+        return await request(await this.cluster.findBroker({ nodeId }));
+      } catch (err) {
+        if (!isConnectionError(err)) throw err;
+        last = err;
+      }
+    }
+    throw last;
   }
 
   /** Like {@link topicInfo}, but a missing topic rejects with {@link UnknownTopicError}. */

@@ -53,6 +53,8 @@ export interface OffsetFetchResponse {
 
 export interface InternalBroker {
   readonly nodeId: number;
+  /** Metadata of exactly these topics (throws UNKNOWN_TOPIC_OR_PARTITION for a missing one). */
+  metadata(topics: string[]): Promise<InternalMetadata>;
   fetch(request: FetchRequest): Promise<FetchResponse>;
   listOffsets(request: {
     readonly replicaId?: number;
@@ -72,9 +74,10 @@ export interface InternalMetadata {
 export interface InternalCluster {
   connect(): Promise<void>;
   disconnect(): Promise<void>;
+  /** Refreshes the cached metadata (broker list and the cluster's target topics; we keep none). */
   refreshMetadata(): Promise<void>;
-  /** Fetches metadata of exactly these topics (throws UNKNOWN_TOPIC_OR_PARTITION for a missing one). */
-  metadata(request: { topics: string[] }): Promise<InternalMetadata>;
+  /** Node ids of the known brokers. */
+  getNodeIds(): string[];
   findBroker(request: { nodeId: string | number }): Promise<InternalBroker>;
   findGroupCoordinator(request: { groupId: string }): Promise<InternalBroker>;
 }
@@ -102,7 +105,7 @@ export function createCluster(kafka: Kafka, options: { isolationLevel?: number; 
     isolationLevel: options.isolationLevel ?? READ_UNCOMMITTED,
     metadataMaxAge: options.metadataMaxAge ?? 300000,
   });
-  for (const method of ['connect', 'disconnect', 'metadata', 'findBroker', 'refreshMetadata', 'findGroupCoordinator'] as const) {
+  for (const method of ['connect', 'disconnect', 'getNodeIds', 'findBroker', 'refreshMetadata', 'findGroupCoordinator'] as const) {
     if (typeof cluster[method] !== 'function') {
       throw new GokaError(`@goka-ts/kafkajs needs kafkajs 2.2.4 exactly: the internal cluster has no ${method}()`);
     }

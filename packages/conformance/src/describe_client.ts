@@ -1,0 +1,32 @@
+/// <reference types="jest" />
+import { adminTests } from './client/admin_tests';
+import { failureTests } from './client/failure_tests';
+import { groupTests } from './client/group_tests';
+import { SuiteContext, type ClientFactory, type DescribeClientOptions } from './client/harness';
+import { producerTests } from './client/producer_tests';
+import { readerTests } from './client/reader_tests';
+
+export type { ClientFactory, DescribeClientOptions } from './client/harness';
+
+/**
+ * The conformance suite every Kafka client adapter passes, run against the real broker named by
+ * `KAFKA_BROKERS`: producer acknowledgements and offsets, partition readers, co-partitioned group
+ * consumption with its callbacks, admin operations, and how failures surface. It tests the
+ * `@goka-ts/api` contract only, so every adapter runs the same tests.
+ *
+ * @example
+ * describeClient('kafkajs', (brokers) => kafkajsClient({ brokers }));
+ */
+export function describeClient(name: string, factory: ClientFactory, options: DescribeClientOptions = {}): void {
+  describe(`KafkaClient conformance: ${name}`, () => {
+    const ctx = new SuiteContext(factory, options);
+    beforeAll(() => ctx.setup());
+    afterAll(() => ctx.teardown());
+
+    producerTests(ctx);
+    readerTests(ctx);
+    groupTests(ctx);
+    adminTests(ctx);
+    failureTests(ctx);
+  });
+}

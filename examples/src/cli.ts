@@ -49,7 +49,18 @@ export function aborted(signal: AbortSignal): Promise<void> {
  */
 export function runMain(main: (options: MainOptions) => Promise<void>): void {
   main({ argv: process.argv.slice(2) }).catch((error: unknown) => {
-    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+    // The message (and its causes) says what went wrong; the stack only with GOKA_LOG_LEVEL=debug.
+    if (process.env.GOKA_LOG_LEVEL === 'debug') console.error(error);
+    else console.error(`error: ${describeError(error)}`);
     process.exitCode = 1;
   });
+}
+
+function describeError(error: unknown): string {
+  const messages: string[] = [];
+  for (let e: unknown = error; e !== undefined && messages.length < 5; e = e instanceof Error ? e.cause : undefined) {
+    const message = e instanceof Error ? e.message : String(e);
+    if (!messages.some((m) => m.includes(message))) messages.push(message);
+  }
+  return messages.join('\n  caused by: ');
 }

@@ -3,7 +3,8 @@ import type { Activity } from './activity';
 import type { MemoryBroker } from './memory_broker';
 import { PartitionCursor } from './partition_cursor';
 
-type State = 'new' | 'running' | 'stopped';
+/** `stopped`: stop() came before run(); `finished`: run() ended. */
+type State = 'new' | 'running' | 'stopped' | 'finished';
 
 /**
  * Reads partitions of one topic of the in-memory broker from given offsets, without a group: up to
@@ -27,6 +28,8 @@ export class MemoryPartitionReader implements PartitionReader, Activity {
 
   run(handler: ReaderHandler): Promise<void> {
     if (this.state === 'running') return Promise.reject(new StateError(`reader of topic "${this.config.topic}" is already running`));
+    if (this.state === 'finished') return Promise.reject(new StateError(`reader of topic "${this.config.topic}" has finished; create a new one`));
+    // Stopped before it ran (a shutdown racing a start): nothing to read.
     if (this.state === 'stopped') return Promise.resolve();
     this.state = 'running';
     this.running = this.readAll(handler);
@@ -35,7 +38,7 @@ export class MemoryPartitionReader implements PartitionReader, Activity {
 
   async stop(): Promise<void> {
     const wasRunning = this.state === 'running';
-    this.state = 'stopped';
+    if (this.state === 'new') this.state = 'stopped';
     for (const cursor of this.cursors) cursor.stop();
     if (wasRunning) await this.running?.catch(() => undefined);
   }
@@ -52,7 +55,7 @@ export class MemoryPartitionReader implements PartitionReader, Activity {
     try {
       this.cursors = this.createCursors(handler);
     } catch (error) {
-      this.state = 'stopped';
+      this.state = 'finished';
       throw error;
     }
     const unregister = this.broker.activities.add(this);
@@ -60,7 +63,7 @@ export class MemoryPartitionReader implements PartitionReader, Activity {
       await runAll(this.cursors);
     } finally {
       unregister();
-      this.state = 'stopped';
+      this.state = 'finished';
     }
   }
 

@@ -53,7 +53,10 @@ describe('MemoryKafka partition reader', () => {
     expect(handler.caughtUp).toEqual([[0, 1]]);
     await reader.stop();
     await run;
-    await expect(reader.run(handler)).resolves.toBeUndefined();
+    await expect(reader.run(handler)).rejects.toBeInstanceOf(StateError);
+    const early = kafka.partitionReader({ topic: 't', follow: true, partitions: [{ partition: 0, from: 'oldest' }] });
+    await early.stop();
+    await expect(early.run(handler)).resolves.toBeUndefined();
   });
 
   it('finishes the batch in flight before stop() resolves', async () => {

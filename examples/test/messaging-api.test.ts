@@ -37,7 +37,8 @@ const feedOf = async (user: string) => (await getJson(`/${user}/feed`)).body.mes
 describe('messaging HTTP API', () => {
   it('sends, translates and shows messages in the feed', async () => {
     expect((await post('/translate', { word: 'Morning', translation: 'Morgen' })).status).toBe(202);
-    await waitFor('the translation', async () => (await getJson('/translations')).body.morning === 'Morgen');
+    await app.waitTranslation('morning', 'Morgen'); // also in the filter's copy of the table
+    expect((await getJson('/translations')).body).toEqual({ morning: 'Morgen' });
 
     const response = await post('/send', { from: 'ann', to: 'ben', content: 'Good morning!' });
     expect(response.status).toBe(202);

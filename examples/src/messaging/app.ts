@@ -174,24 +174,37 @@ export class MessagingApp {
     return out;
   }
 
-  /** Resolves once the translations view has `word` -> `translation`. */
+  /**
+   * Resolves once `word` -> `translation` is in the translations view and in the filter's lookup copy
+   * of the table. Only demos and tests need this, to send a message that is surely translated.
+   */
   async waitTranslation(word: string, translation: string, timeoutMs?: number): Promise<void> {
     await this.race(waitFor(`the translation ${word} -> ${translation}`, async () => (await this.translation(word)) === translation, { timeoutMs }));
+    await this.waitFilterTable(this.topics.tables.translations, translationKey(word), 'lookup', timeoutMs);
   }
 
   /**
    * Resolves once `user`'s block state is `blocked` in the blocker view and in the filter's joined
-   * copy of the table (both follow the table topic, but independently).
+   * copy of the table, so that the next message of `user` is surely filtered accordingly.
    */
   async waitBlockState(user: string, blocked: boolean, timeoutMs?: number): Promise<void> {
     await this.race(waitFor(`${user} to be ${blocked ? '' : 'un'}blocked`, async () => (await this.blockState(user)) !== undefined === blocked, { timeoutMs }));
-    const table = this.topics.tables.blocked;
-    const partition = murmur2Hasher.partition(user, this.views.blocked.partitionCount);
-    const newest = (await topicOffsets(this.kafka.client, table)).find((offsets) => offsets.partition === partition)?.newest ?? 0;
+    await this.waitFilterTable(this.topics.tables.blocked, user, 'join', timeoutMs);
+  }
+
+  /**
+   * The views and the filter's own copies of a table follow the table topic independently: wait until
+   * the filter's copy of the key's partition has applied everything the topic holds now.
+   */
+  private async waitFilterTable(table: string, key: string, kind: 'join' | 'lookup', timeoutMs?: number): Promise<void> {
+    const offsets = await topicOffsets(this.kafka.client, table);
+    const partition = murmur2Hasher.partition(key, offsets.length);
+    const last = (offsets.find((o) => o.partition === partition)?.newest ?? 0) - 1;
     await this.race(
-      waitFor(`the filter's copy of ${table} to reach offset ${newest - 1}`, () => {
-        const joined = this.processors.filter.stats().partitions[partition]?.joined[table];
-        return joined !== undefined && joined.recovery.offset >= newest - 1;
+      waitFor(`the filter's copy of ${table} partition ${partition} to reach offset ${last}`, () => {
+        const stats = this.processors.filter.stats();
+        const copy = kind === 'join' ? stats.partitions[partition]?.joined[table] : stats.lookups[table]?.partitions[partition];
+        return copy !== undefined && copy.recovery.offset >= last;
       }, { timeoutMs }),
     );
   }

@@ -1,0 +1,78 @@
+/**
+ * `core` benchmark: goka-ts against the raw client it runs on, per adapter, in one process and on
+ * the same freshly produced topics:
+ * - processor: a stateful counter (input + persist, memory storage) against a raw consumer of the
+ *   same input (target: goka-ts >= 0.5x raw);
+ * - table recovery: a View recovering a pre-produced table topic against a raw read of the same
+ *   topic (target >= 0.5x).
+ * Each figure is messages / (time from the first batch reaching user code to the last message).
+ * Sizes: BENCH_MESSAGES, BENCH_KEYS, BENCH_PARTITIONS, BENCH_VALUE_BYTES; BENCH_REPEATS runs each
+ * measurement several times; BENCH_ADAPTERS picks adapters (see config.ts).
+ */
+import { kafkajsClient } from '@goka-ts/kafkajs';
+import { adapters } from './adapters';
+import { runCounter } from './goka_counter';
+import { runRecovery } from './goka_recovery';
+import { loadConfig, uniqueName } from './config';
+import { collectGarbage, type Meter } from './meter';
+import { produceConfluent } from './raw_confluent';
+import { formatTable, type ResultRow } from './report';
+import { BenchTopics } from './topics';
+import { inputRecords, tableRecords } from './workload';
+
+const TARGET = 0.5;
+
+const fmt = (meter: Meter) => `${Math.round(meter.rate).toLocaleString('en-US')} msgs/s (${(meter.elapsedMs / 1000).toFixed(2)} s)`;
+
+export async function run(): Promise<void> {
+  const config = loadConfig();
+  const list = adapters(config);
+  console.log(
+    `core: ${config.messages.toLocaleString('en-US')} messages, ${config.keys.toLocaleString('en-US')} keys, ${config.partitions} partitions, ` +
+      `${config.valueBytes}-byte values, ${config.repeats} run(s) per measurement, adapters ${list.map((a) => a.name).join(', ')}`,
+  );
+  const topics = new BenchTopics(kafkajsClient({ brokers: config.brokers, clientId: 'goka-ts-bench' }));
+  try {
+    const input = await topics.create(uniqueName('input'), config.partitions);
+    const table = await topics.create(uniqueName('table'), config.partitions, { 'cleanup.policy': 'compact' });
+    for (const [topic, records] of [
+      [input, inputRecords(config)],
+      [table, tableRecords(config)],
+    ] as const) {
+      const t0 = performance.now();
+      await produceConfluent(config, topic, records);
+      console.log(`produced ${records.length.toLocaleString('en-US')} records to ${topic} in ${((performance.now() - t0) / 1000).toFixed(2)} s (untimed)`);
+    }
+
+    const rows: ResultRow[] = [];
+    for (const adapter of list) {
+      const processorRow: ResultRow = { benchmark: 'processor (counter)', adapter: adapter.name, goka: [], raw: [], target: TARGET };
+      const recoveryRow: ResultRow = { benchmark: 'table recovery (view)', adapter: adapter.name, goka: [], raw: [], target: TARGET };
+      rows.push(processorRow, recoveryRow);
+      for (let r = 1; r <= config.repeats; r++) {
+        const tag = `${adapter.name} run ${r}`;
+        // goka-ts runs before its raw baseline, so it never profits from a client warmed up by the baseline.
+        collectGarbage();
+        const counter = await runCounter(adapter.client(), config, input);
+        topics.own(`${counter.group}-table`);
+        processorRow.goka.push(counter.meter.rate);
+        console.log(`${tag}: goka-ts counter   ${fmt(counter.meter)}, stop (final writes + commit) ${Math.round(counter.stopMs)} ms`);
+        collectGarbage();
+        const rawInput = await adapter.rawConsume(input, uniqueName('raw-input'), config.messages);
+        processorRow.raw.push(rawInput.rate);
+        console.log(`${tag}: raw consumer      ${fmt(rawInput)}`);
+        collectGarbage();
+        const recovery = await runRecovery(adapter.client(), config, table);
+        recoveryRow.goka.push(recovery.rate);
+        console.log(`${tag}: goka-ts recovery  ${fmt(recovery)}`);
+        collectGarbage();
+        const rawTable = await adapter.rawConsume(table, uniqueName('raw-table'), config.messages);
+        recoveryRow.raw.push(rawTable.rate);
+        console.log(`${tag}: raw table read    ${fmt(rawTable)}`);
+      }
+    }
+    console.log(`\n${formatTable(rows)}`);
+  } finally {
+    await topics.close();
+  }
+}

@@ -1,0 +1,36 @@
+/** One line of the result table: goka-ts against the raw client for one benchmark and adapter. */
+export interface ResultRow {
+  readonly benchmark: string;
+  readonly adapter: string;
+  /** msgs/s of every repetition. */
+  readonly goka: number[];
+  readonly raw: number[];
+  /** Least acceptable goka / raw ratio. */
+  readonly target: number;
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+const rate = (v: number) => Math.round(v).toLocaleString('en-US');
+
+/**
+ * Formats the rows as a plain-text table. With several repetitions the figures are medians, the
+ * best run in parentheses; the ratio compares the medians.
+ */
+export function formatTable(rows: readonly ResultRow[]): string {
+  const header = ['benchmark', 'adapter', 'goka msgs/s', 'raw msgs/s', 'ratio', 'target', 'met'];
+  const body = rows.map((r) => {
+    const g = median(r.goka);
+    const w = median(r.raw);
+    const ratio = g / w;
+    const show = (vs: number[]) => (vs.length > 1 ? `${rate(median(vs))} (best ${rate(Math.max(...vs))})` : rate(vs[0]));
+    return [r.benchmark, r.adapter, show(r.goka), show(r.raw), ratio.toFixed(2), `>= ${r.target}`, ratio >= r.target ? 'yes' : 'NO'];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => (i >= 2 && i <= 4 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join(' | ')} |`;
+  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n');
+}

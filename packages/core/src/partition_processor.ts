@@ -315,14 +315,16 @@ export class PartitionProcessor implements ContextHost {
   /**
    * Stops taking new messages. Graceful: waits for the running batch or visit, sends the buffered
    * writes and waits until every started message finished (`interrupted` resolving ends the wait
-   * early, e.g. on a failure). After a failure: does not wait for running callbacks, but sends the
-   * buffered writes and waits for every acknowledgement due, so the committable prefix before the
-   * failed message is as long as it can get. (Effects a message issued before it failed may be
-   * visible then, as its emits are; the message itself is processed again after a restart.)
+   * early, e.g. on a failure). After a failure: does not wait for running callbacks; with
+   * `flush` (a final commit follows) it sends the buffered writes and waits for every
+   * acknowledgement due, so the committed prefix before the failed message is as long as it can get
+   * (effects the failed message issued may be visible then, as its emits are; the message itself is
+   * processed again after a restart). Without a commit to follow nothing more is sent: writes whose
+   * input offsets cannot be committed would only be applied twice when the input is processed again.
    */
-  async drain(graceful: boolean, interrupted: Promise<unknown>, onSlow?: (held: Record<string, number>) => void): Promise<void> {
+  async drain(mode: { graceful: boolean; flush: boolean }, interrupted: Promise<unknown>, onSlow?: (held: Record<string, number>) => void): Promise<void> {
     this.closing = true;
-    if (graceful) {
+    if (mode.graceful) {
       await Promise.race([this.exclusiveTail, interrupted]);
       this.writes?.flush();
       const idle = Promise.all([...this.trackers.values()].map((t) => t.whenIdle()));
@@ -332,7 +334,7 @@ export class PartitionProcessor implements ContextHost {
       } finally {
         if (slow) clearInterval(slow);
       }
-    } else {
+    } else if (mode.flush) {
       this.writes?.flush();
       // Emits already sent settle (and release their messages) before the final commit; a failing
       // flush only means fewer offsets become committable.

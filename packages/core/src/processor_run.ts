@@ -325,7 +325,7 @@ export class ProcessorRun {
       partitions.map(async (partition) => {
         const pp = this.partitions.get(partition);
         if (pp) {
-          await pp.drain(!this.failure, this.failedPromise, (held) =>
+          await pp.drain({ graceful: !this.failure, flush: commit }, this.failedPromise, (held) =>
             this.logger.warn('still waiting for messages to finish before the partition can be released (a deferred commit not called?)', { partition, held }),
           );
           if (commit) await this.commit(false, [pp]);

@@ -265,7 +265,7 @@ describe('PartitionProcessor', () => {
     const { pp, producer } = await setup(counter() as GroupGraph);
     await pp.processBatch(batch('clicks', [['a', 'x']]));
     let drained = false;
-    const draining = pp.drain(true, new Promise(() => undefined)).then(() => (drained = true));
+    const draining = pp.drain({ graceful: true, flush: true }, new Promise(() => undefined)).then(() => (drained = true));
     await settle();
     expect(producer.pending).toHaveLength(1); // drain flushed the buffered write
     expect(drained).toBe(false);

@@ -8,6 +8,7 @@ import {
   testLogger,
   uniqueName,
   waitFor,
+  stopStarted,
 } from './support/harness';
 
 describe.each(clients)('Processor: counting (%s)', (factory) => {
@@ -15,6 +16,7 @@ describe.each(clients)('Processor: counting (%s)', (factory) => {
   beforeAll(() => {
     cluster = new TestCluster(factory);
   });
+  afterEach(() => stopStarted());
   afterAll(() => cluster.close());
 
   it('counts exactly over 12k messages, 300 keys and 4 partitions, and reports stats', async () => {

@@ -2,13 +2,14 @@ import { MessageError, type Codec } from '@goka-ts/api';
 import { defineGroup, Processor, stringCodec } from '@goka-ts/core';
 import type { ProcessorOptions } from '@goka-ts/core';
 import { memoryStorage } from '@goka-ts/storage-memory';
-import { clients, fastConsumer, start, TestCluster, testLogger, uniqueName, waitFor } from './support/harness';
+import { clients, fastConsumer, start, TestCluster, testLogger, uniqueName, waitFor, stopStarted } from './support/harness';
 
 describe.each(clients)('Processor: failures (%s)', (factory) => {
   let cluster: TestCluster;
   beforeAll(() => {
     cluster = new TestCluster(factory);
   });
+  afterEach(() => stopStarted());
   afterAll(() => cluster.close());
 
   const options = (): ProcessorOptions => ({

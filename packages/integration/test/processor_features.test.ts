@@ -1,13 +1,14 @@
 import { defineGroup, int64Codec, jsonCodec, Processor, stringCodec } from '@goka-ts/core';
 import type { ProcessorOptions } from '@goka-ts/core';
 import { memoryStorage } from '@goka-ts/storage-memory';
-import { clients, counterGraph, counterInput, decodeCounts, fastConsumer, start, TestCluster, testLogger, uniqueName, waitFor } from './support/harness';
+import { clients, counterGraph, counterInput, decodeCounts, fastConsumer, start, TestCluster, testLogger, uniqueName, waitFor, stopStarted } from './support/harness';
 
 describe.each(clients)('Processor: edges and context (%s)', (factory) => {
   let cluster: TestCluster;
   beforeAll(() => {
     cluster = new TestCluster(factory);
   });
+  afterEach(() => stopStarted());
   afterAll(() => cluster.close());
 
   const options = (extra: Partial<ProcessorOptions> = {}): ProcessorOptions => ({

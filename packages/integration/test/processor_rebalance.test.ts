@@ -1,10 +1,11 @@
-import { clients, counterInput, decodeCounts, startCounter, TestCluster, uniqueName, waitFor, type RunningProcessor } from './support/harness';
+import { clients, counterInput, decodeCounts, startCounter, TestCluster, uniqueName, waitFor, type RunningProcessor, stopStarted, assertAlive } from './support/harness';
 
 describe.each(clients)('Processor: rebalancing (%s)', (factory) => {
   let cluster: TestCluster;
   beforeAll(() => {
     cluster = new TestCluster(factory);
   });
+  afterEach(() => stopStarted());
   afterAll(() => cluster.close());
 
   it('shares partitions between instances; a third joins and leaves; every count stays exact', async () => {
@@ -26,11 +27,11 @@ describe.each(clients)('Processor: rebalancing (%s)', (factory) => {
     const batches = Array.from({ length: 4 }, (_, i) => counterInput(1_500, 60, `key`));
     const a = counter('a');
     const b = counter('b');
-    await waitFor('a and b share the partitions', () => assignments.get('a')?.length === 3 && assignments.get('b')?.length === 3, 60_000);
+    await waitFor('a and b share the partitions', () => assertAlive(a, b) && assignments.get('a')?.length === 3 && assignments.get('b')?.length === 3, 60_000);
     await cluster.produce(input, batches[0].records);
 
     const c = counter('c');
-    await waitFor('c took partitions', () => (assignments.get('c')?.length ?? 0) === 2, 60_000);
+    await waitFor('c took partitions', () => assertAlive(a, b, c) && (assignments.get('c')?.length ?? 0) === 2, 60_000);
     expect(owned()).toEqual([0, 1, 2, 3, 4, 5]);
     await cluster.produce(input, batches[1].records);
     await waitFor('c processed', () => (processed.get('c') ?? 0) > 0, 60_000);
@@ -39,7 +40,7 @@ describe.each(clients)('Processor: rebalancing (%s)', (factory) => {
     expect(await c.outcome).toEqual({});
     assignments.delete('c');
     await cluster.produce(input, batches[2].records);
-    await waitFor('a and b own everything again', () => owned().join() === '0,1,2,3,4,5' && assignments.get('a')!.length === 3, 60_000);
+    await waitFor('a and b own everything again', () => assertAlive(a, b) && owned().join() === '0,1,2,3,4,5' && assignments.get('a')!.length === 3, 60_000);
     await cluster.produce(input, batches[3].records);
 
     await waitFor('all input committed', async () => (await cluster.committedTotal(group, input)) === 6_000, 90_000);

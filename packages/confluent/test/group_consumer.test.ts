@@ -15,7 +15,14 @@ class Member implements GroupHandler {
   consumer: GroupConsumer;
   run?: Promise<void>;
 
-  constructor(readonly c: ReturnType<typeof client>, config: GroupConsumerConfig, readonly opts: { assignDelayMs?: number; batchDelayMs?: number; commit?: boolean } = {}) {
+  /** Next offset per topic-partition, committed in onRevoked when `commitOnRevoke`. */
+  readonly next = new Map<string, { topic: string; partition: number; offset: number }>();
+
+  constructor(
+    readonly c: ReturnType<typeof client>,
+    config: GroupConsumerConfig,
+    readonly opts: { assignDelayMs?: number; batchDelayMs?: number; commit?: boolean; commitOnRevoke?: boolean } = {},
+  ) {
     this.consumer = c.groupConsumer(config);
   }
 
@@ -33,12 +40,19 @@ class Member implements GroupHandler {
 
   async onRevoked(partitions: readonly number[]): Promise<void> {
     this.events.push(`revoked:${partitions.join(',')}`);
+    if (this.opts.commitOnRevoke) {
+      const offsets = [...this.next.values()].filter((o) => partitions.includes(o.partition));
+      await this.consumer.commit(offsets);
+      this.events.push(`committed:${offsets.length}`);
+    }
     this.owned = [];
   }
 
   async onBatch(batch: MessageBatch): Promise<void> {
     if (!this.owned.includes(batch.partition)) this.events.push(`unowned-batch:${batch.topic}/${batch.partition}`);
     await this.log.onBatch(batch, this.opts.batchDelayMs ?? 0);
+    const next = batch.messages[batch.messages.length - 1].offset + 1;
+    this.next.set(`${batch.topic}/${batch.partition}`, { topic: batch.topic, partition: batch.partition, offset: next });
     if (this.opts.commit) {
       await this.consumer.commit([{ topic: batch.topic, partition: batch.partition, offset: batch.messages[batch.messages.length - 1].offset + 1 }]);
     }
@@ -206,6 +220,35 @@ describe('confluent group consumer', () => {
     await waitFor('m1 takes over all partitions', () => m1.owned.length === 2);
     await m1.consumer.close();
     await Promise.all([m1.run, m2.run]);
+  });
+
+  test('commits made in onRevoked hold, during a rebalance and during close', async () => {
+    const [a, b] = await newTopics(2, 2);
+    const groupId = uid('grp');
+    const config = { groupId, topics: [a, b], startFrom: 'oldest' as const, ...fast };
+    const m1 = new Member(c, config, { commitOnRevoke: true }).start();
+    await waitFor('m1 assignment', () => m1.owned.length === 2);
+    for (const t of [a, b]) for (const p of [0, 1]) await produce(producer, t, p, 5, 'x');
+    await waitFor('m1 records', () => m1.log.messages.length === 20);
+    const m2 = new Member(c, config, { commitOnRevoke: true }).start();
+    await waitFor('split', () => m1.owned.length === 1 && m2.owned.length === 1);
+    expect(m1.events.slice(0, 3)).toEqual(['assigned:0,1', 'revoked:0,1', 'committed:4']);
+    await sleep(500);
+    expect(m2.log.messages).toEqual([]);
+    for (const t of [a, b]) for (const p of [0, 1]) await produce(producer, t, p, 2, 'y');
+    await waitFor('new records', () => m1.log.messages.length + m2.log.messages.length === 28);
+    await Promise.all([m1.consumer.close(), m2.consumer.close()]);
+    await Promise.all([m1.run, m2.run]);
+    expect(m1.events[m1.events.length - 1]).toBe('committed:2');
+    expect(m2.events[m2.events.length - 1]).toBe('committed:2');
+    // A new member of the group starts after everything committed on close.
+    for (const t of [a, b]) await produce(producer, t, 0, 1, 'z');
+    const m3 = new Member(c, config).start();
+    await waitFor('records after the close commits', () => m3.log.messages.length === 2);
+    await sleep(300);
+    expect(m3.log.values()).toEqual(['zv0', 'zv0']);
+    await m3.consumer.close();
+    await m3.run;
   });
 
   test('close revokes, leaves and resolves run; run twice is a StateError', async () => {

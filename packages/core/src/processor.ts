@@ -1,5 +1,5 @@
 import { GokaError, KafkaConnectionError, StateError } from '@goka-ts/api';
-import type { ComponentState, Logger, ProcessorStats } from '@goka-ts/api';
+import type { ComponentState, Logger, PartitionProcessorStats, ProcessorStats } from '@goka-ts/api';
 import { Backoff, sleep } from './backoff';
 import { describeError } from './effect_holder';
 import type { GroupGraph, VisitorHandler } from './graph';
@@ -180,7 +180,7 @@ export class Processor<M = unknown, S = unknown, V = unknown, O = unknown, J = u
 
   stats(): ProcessorStats {
     const run = this.current;
-    const partitions: Record<number, ReturnType<import('./partition_processor').PartitionProcessor['stats']>> = {};
+    const partitions: Record<number, PartitionProcessorStats> = {};
     if (run) for (const [p, pp] of run.partitions) partitions[p] = pp.stats();
     return { group: this.graph.group, state: this.currentState, partitions, lookups: run ? run.lookupStats() : {} };
   }

@@ -187,7 +187,8 @@ export class ProcessorRun {
         logger: this.logger,
       });
       this.views.set(topic, view);
-      view.run(this.abort.signal).catch((error) => this.fail(new GokaError(`lookup table "${topic}" of group "${this.graph.group}" failed: ${describeError(error)}`, { cause: error })));
+      // Stopped in the cleanup, after the partitions drained: callbacks still finishing may look up.
+      view.run().catch((error) => this.fail(new GokaError(`lookup table "${topic}" of group "${this.graph.group}" failed: ${describeError(error)}`, { cause: error })));
     }
     await Promise.race([Promise.all([...this.views.values()].map((v) => v.waitRunning())), this.haltPromise]);
   }

@@ -209,6 +209,17 @@ describe('PartitionProcessor', () => {
     expect(committed(pp)).toEqual({ in: 1 });
   });
 
+  it('exposes the message metadata on the context', async () => {
+    const seen: unknown[] = [];
+    const graph = defineGroup('meta', {
+      inputs: { in: { codec: stringCodec, handler: (ctx) => void seen.push([ctx.group, ctx.topic, ctx.key, ctx.partition, ctx.offset, ctx.timestamp, ctx.headers]) } },
+    });
+    const { pp } = await setup(graph as GroupGraph);
+    const b = batch('in', [[null, 'v']], 41);
+    await pp.processBatch({ ...b, messages: [{ ...b.messages[0], headers: { h: Buffer.from('x') } }] });
+    expect(seen).toEqual([['meta', 'in', '', 0, 41, 1000, { h: Buffer.from('x') }]]);
+  });
+
   it('reads joined tables for the message key', async () => {
     const seen: unknown[] = [];
     const graph = defineGroup('joiner', {

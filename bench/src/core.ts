@@ -7,7 +7,8 @@
  *   topic (target >= 0.5x).
  * Each figure is messages / (time from the first batch reaching user code to the last message).
  * Sizes: BENCH_MESSAGES, BENCH_KEYS, BENCH_PARTITIONS, BENCH_VALUE_BYTES; BENCH_REPEATS runs each
- * measurement several times; BENCH_ADAPTERS picks adapters (see config.ts).
+ * measurement several times; BENCH_ADAPTERS picks adapters (see config.ts); BENCH_PROFILE=<dir>
+ * writes a CPU profile of every measured phase.
  */
 import { kafkajsClient } from '@goka-ts/kafkajs';
 import { adapters } from './adapters';
@@ -15,6 +16,7 @@ import { runCounter } from './goka_counter';
 import { runRecovery } from './goka_recovery';
 import { loadConfig, uniqueName } from './config';
 import { collectGarbage, type Meter } from './meter';
+import { profiled } from './profiler';
 import { produceConfluent } from './raw_confluent';
 import { formatTable, type ResultRow } from './report';
 import { BenchTopics } from './topics';
@@ -53,20 +55,20 @@ export async function run(): Promise<void> {
         const tag = `${adapter.name} run ${r}`;
         // goka-ts runs before its raw baseline, so it never profits from a client warmed up by the baseline.
         collectGarbage();
-        const counter = await runCounter(adapter.client(), config, input);
+        const counter = await profiled(`${tag} goka counter`, () => runCounter(adapter.client(), config, input));
         topics.own(`${counter.group}-table`);
         processorRow.goka.push(counter.meter.rate);
         console.log(`${tag}: goka-ts counter   ${fmt(counter.meter)}, stop (final writes + commit) ${Math.round(counter.stopMs)} ms`);
         collectGarbage();
-        const rawInput = await adapter.rawConsume(input, uniqueName('raw-input'), config.messages);
+        const rawInput = await profiled(`${tag} raw consumer`, () => adapter.rawConsume(input, uniqueName('raw-input'), config.messages));
         processorRow.raw.push(rawInput.rate);
         console.log(`${tag}: raw consumer      ${fmt(rawInput)}`);
         collectGarbage();
-        const recovery = await runRecovery(adapter.client(), config, table);
+        const recovery = await profiled(`${tag} goka recovery`, () => runRecovery(adapter.client(), config, table));
         recoveryRow.goka.push(recovery.rate);
         console.log(`${tag}: goka-ts recovery  ${fmt(recovery)}`);
         collectGarbage();
-        const rawTable = await adapter.rawConsume(table, uniqueName('raw-table'), config.messages);
+        const rawTable = await profiled(`${tag} raw table read`, () => adapter.rawConsume(table, uniqueName('raw-table'), config.messages));
         recoveryRow.raw.push(rawTable.rate);
         console.log(`${tag}: raw table read    ${fmt(rawTable)}`);
       }

@@ -1,0 +1,79 @@
+/**
+ * A counter processor in its own process, for tests that kill processes: configured through
+ * `GOKA_WORKER` (see {@link CounterWorkerConfig}), reporting state, assignments and progress to the
+ * parent over IPC. SIGTERM / SIGINT stop it gracefully (in-flight messages finish, offsets commit),
+ * as the tips page asks of every processor; SIGKILL is the crash the tests provoke.
+ *
+ * Run with `child_process.fork('dist/workers/counter_worker.js', { env: { GOKA_WORKER: json } })`.
+ */
+import { consoleLogger, Processor, silentLogger } from '@goka-ts/core';
+import { kafkajsClient } from '@goka-ts/kafkajs';
+import { memoryStorage } from '@goka-ts/storage-memory';
+import { counterGraph } from './counter_graph';
+import { WORKER_CONFIG_ENV, type CounterWorkerConfig, type WorkerReport } from './protocol';
+
+function readConfig(): CounterWorkerConfig {
+  const raw = process.env[WORKER_CONFIG_ENV];
+  if (!raw) throw new Error(`counter worker: set ${WORKER_CONFIG_ENV} to the worker's JSON configuration`);
+  const config = JSON.parse(raw) as CounterWorkerConfig;
+  if (!config.brokers?.length || !config.group || !config.input) {
+    throw new Error(`counter worker: ${WORKER_CONFIG_ENV} needs brokers, group and input, got ${raw}`);
+  }
+  return config;
+}
+
+/** Sends a report to the parent; resolves once it left the channel. Without a parent (run by hand) reports go nowhere. */
+function report(message: WorkerReport): Promise<void> {
+  if (!process.send || !process.connected) return Promise.resolve();
+  return new Promise((resolve) => process.send!(message, undefined, {}, () => resolve()));
+}
+
+async function main(): Promise<number> {
+  const config = readConfig();
+  const logger = process.env.GOKA_LOG_LEVEL ? consoleLogger() : silentLogger;
+  let processed = 0;
+  const processor = new Processor(
+    counterGraph(config.group, config.input, () => processed++),
+    {
+      client: kafkajsClient({ brokers: config.brokers, logger: process.env.GOKA_LOG_LEVEL ? logger : undefined }),
+      storage: memoryStorage(),
+      startFrom: 'oldest',
+      consumer: config.consumer,
+      commitIntervalMs: config.commitIntervalMs,
+      restart: config.restart ? { ...config.restart } : false,
+      onRebalance: (partitions) => void report({ type: 'assigned', partitions: [...partitions] }),
+      logger,
+    },
+  );
+  processor.onStateChange((state) => void report({ type: 'state', state }));
+
+  let reported = -1;
+  const progress = setInterval(() => {
+    if (processed === reported) return;
+    reported = processed;
+    void report({ type: 'progress', processed });
+  }, config.progressIntervalMs ?? 100);
+
+  const stop = () => void processor.stop();
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  try {
+    await processor.run();
+    clearInterval(progress);
+    await report({ type: 'stopped', processed });
+    return 0;
+  } catch (error) {
+    clearInterval(progress);
+    await report({ type: 'failed', processed, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+    return 1;
+  }
+}
+
+main().then(
+  // The processor closed its clients; exiting explicitly also ends the IPC channel.
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`counter worker: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(2);
+  },
+);

@@ -1,0 +1,39 @@
+/**
+ * What a test tells a worker process (its configuration, in the `GOKA_WORKER` environment variable)
+ * and what the worker reports back over the IPC channel of `child_process.fork`.
+ */
+import type { ComponentState } from '@goka-ts/api';
+
+/** Environment variable that carries a worker's {@link CounterWorkerConfig} as JSON. */
+export const WORKER_CONFIG_ENV = 'GOKA_WORKER';
+
+/** Configuration of the counter worker (`dist/workers/counter_worker.js`). */
+export interface CounterWorkerConfig {
+  readonly brokers: readonly string[];
+  readonly group: string;
+  readonly input: string;
+  /** Consumer-group settings; short session timeouts let a killed worker's partitions move quickly. */
+  readonly consumer?: {
+    readonly sessionTimeoutMs?: number;
+    readonly heartbeatIntervalMs?: number;
+    readonly rebalanceTimeoutMs?: number;
+    readonly maxWaitMs?: number;
+  };
+  readonly commitIntervalMs?: number;
+  /** Restart after transient Kafka errors (with these backoff bounds). */
+  readonly restart?: { readonly initialBackoffMs?: number; readonly maxBackoffMs?: number };
+  /** How often progress is reported while it changes (ms). Default 100. */
+  readonly progressIntervalMs?: number;
+}
+
+/** Messages from a worker to its parent. */
+export type WorkerReport =
+  | { readonly type: 'state'; readonly state: ComponentState }
+  /** The complete assignment after a rebalance (once its partitions are recovered). */
+  | { readonly type: 'assigned'; readonly partitions: readonly number[] }
+  /** Messages the callback has seen so far in this process (including ones processed again). */
+  | { readonly type: 'progress'; readonly processed: number }
+  /** The processor stopped gracefully (after SIGTERM / SIGINT); the process exits with 0 next. */
+  | { readonly type: 'stopped'; readonly processed: number }
+  /** The processor failed; the process exits with 1 next. */
+  | { readonly type: 'failed'; readonly processed: number; readonly error: string };

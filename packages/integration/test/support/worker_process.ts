@@ -1,0 +1,128 @@
+/**
+ * Counter processors in child processes (`dist/workers/counter_worker.js`), for tests that kill
+ * them: spawn, follow their reports, signal them, and make sure none outlives the test file.
+ */
+import { fork, type ChildProcess } from 'child_process';
+import fs from 'fs';
+import path from 'path';
+import type { ComponentState } from '@goka-ts/api';
+import { WORKER_CONFIG_ENV, type CounterWorkerConfig, type WorkerReport } from '../../src/workers/protocol';
+import { waitFor } from './harness';
+
+const PACKAGE_ROOT = path.resolve(__dirname, '../..');
+const WORKER_JS = path.join(PACKAGE_ROOT, 'dist/workers/counter_worker.js');
+
+/** Fails unless the worker's build exists and is newer than its sources (jest runs sources, workers run the build). */
+function checkBuild(): void {
+  if (!fs.existsSync(WORKER_JS)) {
+    throw new Error(`${WORKER_JS} is missing: build the integration package first (\`pnpm build\` in packages/integration; \`pnpm test\` builds everything)`);
+  }
+  const built = fs.statSync(WORKER_JS).mtimeMs;
+  const sources = path.join(PACKAGE_ROOT, 'src/workers');
+  const stale = fs.readdirSync(sources).filter((f) => fs.statSync(path.join(sources, f)).mtimeMs > built);
+  if (stale.length) throw new Error(`${WORKER_JS} is older than src/workers/${stale.join(', ')}: rebuild with \`pnpm build\` in packages/integration`);
+}
+
+export interface WorkerExit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
+const live = new Set<CounterWorker>();
+
+/** One counter worker process and what it reported so far. */
+export class CounterWorker {
+  readonly child: ChildProcess;
+  /** Resolves when the process is gone. */
+  readonly exited: Promise<WorkerExit>;
+  state: ComponentState = 'idle';
+  /** Messages its callback has seen (last report). */
+  processed = 0;
+  /** Partitions of the last completed rebalance. */
+  assignment: readonly number[] = [];
+  /** The final report, if the processor ended before the process did. */
+  outcome: Extract<WorkerReport, { type: 'stopped' | 'failed' }> | undefined;
+  exit: WorkerExit | undefined;
+  private stderr = '';
+
+  constructor(readonly name: string, config: CounterWorkerConfig) {
+    checkBuild();
+    this.child = fork(WORKER_JS, [], {
+      env: { ...process.env, [WORKER_CONFIG_ENV]: JSON.stringify(config) },
+      stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
+    });
+    live.add(this);
+    this.child.stderr!.setEncoding('utf8');
+    this.child.stderr!.on('data', (chunk: string) => {
+      this.stderr = (this.stderr + chunk).slice(-20_000);
+    });
+    this.child.on('message', (message: WorkerReport) => this.onReport(message));
+    this.exited = new Promise((resolve) => {
+      this.child.once('exit', (code, signal) => {
+        this.exit = { code, signal };
+        live.delete(this);
+        resolve(this.exit);
+      });
+    });
+  }
+
+  private onReport(report: WorkerReport): void {
+    switch (report.type) {
+      case 'state':
+        this.state = report.state;
+        break;
+      case 'assigned':
+        this.assignment = report.partitions;
+        break;
+      case 'progress':
+        this.processed = report.processed;
+        break;
+      case 'stopped':
+      case 'failed':
+        this.processed = report.processed;
+        this.outcome = report;
+        break;
+    }
+  }
+
+  /** What the worker said about itself, for failure messages. */
+  describe(): string {
+    const exit = this.exit ? `exited (code ${this.exit.code}, signal ${this.exit.signal})` : 'alive';
+    const outcome = this.outcome?.type === 'failed' ? `; failed: ${this.outcome.error}` : '';
+    const stderr = this.stderr ? `; stderr: ${this.stderr.slice(-2000)}` : '';
+    return `worker ${this.name} (${exit}, state ${this.state}, processed ${this.processed}, partitions [${this.assignment.join(',')}])${outcome}${stderr}`;
+  }
+
+  /** Polls `check`; fails at once, with the worker's story, when it exits first. */
+  until(what: string, check: (worker: this) => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+    return waitFor(
+      `${what} (${this.describe()})`,
+      async () => {
+        if (await check(this)) return true;
+        if (this.exit) throw new Error(`${this.describe()} ended while waiting for ${what}`);
+        return false;
+      },
+      timeoutMs,
+      50,
+    ).then(() => undefined);
+  }
+
+  /** Sends SIGTERM and waits for a graceful stop: the processor stopped and the process exited with 0. */
+  async terminate(timeoutMs = 30_000): Promise<void> {
+    this.child.kill('SIGTERM');
+    const exit = await Promise.race([this.exited, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), timeoutMs).unref())]);
+    if (!exit) throw new Error(`${this.describe()} did not exit within ${timeoutMs} ms of SIGTERM`);
+    if (exit.code !== 0 || this.outcome?.type !== 'stopped') throw new Error(`${this.describe()} did not stop gracefully on SIGTERM`);
+  }
+
+  /** SIGKILL: the process dies at once, mid-work, leaving its group membership to expire. */
+  async kill(): Promise<void> {
+    this.child.kill('SIGKILL');
+    await this.exited;
+  }
+}
+
+/** SIGKILLs every worker still running (afterAll / afterEach), so jest can exit. */
+export async function killAllWorkers(): Promise<void> {
+  await Promise.all([...live].map((w) => w.kill()));
+}

@@ -160,11 +160,13 @@ export class PartitionProcessor implements ContextHost {
     const reads: Promise<unknown>[] = [];
     const table = this.deps.table;
     const writes = this.writes;
+    const cache = this.readCache;
     if (table && writes) {
-      writes.prune();
-      if (this.readCache.size > this.options.maxBufferedWrites) this.readCache.clear();
+      // Applied writes leave the buffer; their values stay readable from the cache, which is what
+      // storage holds now, so hot keys are not read back from storage after every commit interval.
+      if (cache.size > this.options.maxBufferedWrites) cache.clear();
+      writes.prune(this.cacheApplied);
       const storage = table.storage;
-      const cache = this.readCache;
       for (const key of keys) {
         if (writes.has(key) || cache.has(key)) continue;
         cache.set(key, undefined); // reserve: one read per key
@@ -181,8 +183,17 @@ export class PartitionProcessor implements ContextHost {
         reads.push(storage.get(key).then((v) => void values.set(key, v)));
       }
     }
-    if (reads.length > 0) await Promise.all(reads);
+    if (reads.length === 0) return;
+    try {
+      await Promise.all(reads);
+    } catch (error) {
+      throw new GokaError(`group "${this.group}", partition ${this.partition}: reading table values from local storage failed: ${describeError(error)}`, { cause: error });
+    }
   }
+
+  private readonly cacheApplied = (key: string, value: Buffer | null): void => {
+    this.readCache.set(key, value ?? undefined);
+  };
 
   // --- ContextHost ------------------------------------------------------------------------------
 

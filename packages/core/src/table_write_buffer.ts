@@ -140,14 +140,19 @@ export class TableWriteBuffer {
   }
 
   /**
-   * Drops buffered entries whose generation is applied (storage has them now). Call only where no
-   * reader relies on values read from storage before the application, i.e. between batches.
+   * Drops buffered entries whose generation is applied (storage has them now), handing each to
+   * `onPruned` (e.g. to keep it in a read cache). Call only where no reader relies on values read
+   * from storage before the application, i.e. between batches.
    */
-  prune(): void {
+  prune(onPruned?: (key: string, value: Buffer | null) => void): void {
     if (this.appliedNotPruned.length === 0) return;
     for (const gen of this.appliedNotPruned) {
       for (const key of gen.writes.keys()) {
-        if (this.overlay.get(key)?.generation === gen.id) this.overlay.delete(key);
+        const entry = this.overlay.get(key);
+        if (entry?.generation === gen.id) {
+          this.overlay.delete(key);
+          onPruned?.(key, entry.value);
+        }
       }
     }
     this.appliedNotPruned = [];

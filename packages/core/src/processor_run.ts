@@ -43,6 +43,8 @@ export class ProcessorRun {
   private standby!: StandbyTables;
   private commitChain: Promise<void> = RESOLVED;
   private tickRunning = false;
+  /** The consumer ended on its own: no commit is possible any more. */
+  private consumerLost = false;
   /** Whether the run reached 'running' at least once (a later transient failure resets the restart backoff). */
   reachedRunning = false;
 
@@ -246,8 +248,11 @@ export class ProcessorRun {
     );
     const ended = await Promise.race([consumed, this.haltPromise.then(() => undefined)]);
     if (ended) {
-      // The consumer stopped without being asked to.
+      // The consumer stopped without being asked to (a lost connection): nothing can be committed
+      // any more, so nothing more is sent either; the partitions close in the cleanup.
+      this.consumerLost = true;
       this.fail(ended.error ?? new GokaError(`group "${this.graph.group}": the group consumer stopped unexpectedly`));
+      await consumer.close().catch((error) => this.logger.debug('closing the failed consumer failed', { error: describeError(error) }));
       return;
     }
     try {
@@ -313,7 +318,7 @@ export class ProcessorRun {
 
   private async revoke(partitions: readonly number[]): Promise<void> {
     this.logger.info('partitions revoked', { partitions: [...partitions] });
-    await this.closePartitions(partitions, true);
+    await this.closePartitions(partitions, !this.consumerLost);
   }
 
   /**

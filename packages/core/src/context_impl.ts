@@ -116,6 +116,15 @@ export class ContextImpl implements AnyContext, EffectOwner {
 
   // --- EffectHolder ---------------------------------------------------------------------------
 
+  /** Messages of one tracker finish in offset order: a held message delays every later one. */
+  get holdScope(): object {
+    return this.tracker;
+  }
+
+  get holdOrder(): number {
+    return this.seq;
+  }
+
   hold(): void {
     this.tracker.add(this.seq);
   }

@@ -13,6 +13,15 @@ export interface EffectHolder {
    * buffer hold a message once per generation however often it writes. Starts at 0.
    */
   writeGeneration: number;
+  /**
+   * Holders that finish in order within a scope (the messages of one commit tracker: `holdScope` is
+   * the tracker, `holdOrder` the message's sequence number). Waiting on the lowest-ordered holder of a
+   * scope delays every later one just as well, so a table write generation holds only that one
+   * instead of every message that wrote in it (no per-message bookkeeping, and contexts are not kept
+   * alive until the generation is applied). Holders without a scope are each held.
+   */
+  readonly holdScope?: object;
+  readonly holdOrder?: number;
 }
 
 /** An effect holder that can also fail the processor with a message-specific error (and throw it). */

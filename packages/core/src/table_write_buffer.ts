@@ -2,8 +2,8 @@ import type { Producer, Storage, StorageBatchOp } from '@goka-ts/api';
 import type { EffectHolder } from './effect_holder';
 
 interface OverlayEntry {
-  /** Encoded value; `null` for a delete. */
-  readonly value: Buffer | null;
+  /** Encoded value; `null` for a delete. Rewritten in place by later writes of the same generation. */
+  value: Buffer | null;
   /** Generation that wrote it; the entry is dropped once that generation is applied and nothing newer replaced it. */
   readonly generation: number;
 }
@@ -13,8 +13,13 @@ interface Generation {
   readonly id: number;
   /** Latest value per key within the generation (repeated writes coalesce). */
   readonly writes: Map<string, Buffer | null>;
-  /** Messages (or visits) that wrote in this generation, each held once until the generation is applied. */
+  /**
+   * Holders kept until the generation is applied: per hold scope only those that were the lowest
+   * ordered writer when they wrote (usually one per scope; see {@link EffectHolder.holdScope}).
+   */
   readonly holders: EffectHolder[];
+  /** Lowest `holdOrder` held per scope. */
+  readonly lowest: Map<object, number>;
 }
 
 /**
@@ -81,13 +86,21 @@ export class TableWriteBuffer {
    */
   put(key: string, value: Buffer | null, holder: EffectHolder): void {
     const gen = this.current;
-    this.overlay.set(key, { value, generation: gen.id });
+    const entry = this.overlay.get(key);
+    if (entry !== undefined && entry.generation === gen.id) entry.value = value;
+    else this.overlay.set(key, { value, generation: gen.id });
     gen.writes.set(key, value);
     this.writes++;
     if (holder.writeGeneration !== gen.id) {
       holder.writeGeneration = gen.id;
-      holder.hold();
-      gen.holders.push(holder);
+      const scope = holder.holdScope;
+      const order = holder.holdOrder ?? 0;
+      const lowest = scope === undefined ? undefined : gen.lowest.get(scope);
+      if (lowest === undefined || order < lowest) {
+        if (scope !== undefined) gen.lowest.set(scope, order);
+        holder.hold();
+        gen.holders.push(holder);
+      }
     }
     if (gen.writes.size >= this.maxBuffered) this.flush();
   }
@@ -169,7 +182,7 @@ export class TableWriteBuffer {
   }
 
   private newGeneration(): Generation {
-    return { id: this.nextId++, writes: new Map(), holders: [] };
+    return { id: this.nextId++, writes: new Map(), holders: [], lowest: new Map() };
   }
 }
 

@@ -97,6 +97,15 @@ export class VisitorContextImpl implements AnyVisitorContext, EffectOwner {
     throw failure;
   }
 
+  /** A visit run settles only when all its effects did: holding it once per generation is enough. */
+  get holdScope(): object {
+    return this.run;
+  }
+
+  get holdOrder(): number {
+    return 0;
+  }
+
   hold(): void {
     this.run.hold();
   }

@@ -17,6 +17,22 @@ function message(tracker: CommitTracker, offset: number, failures: string[]): Ef
   };
 }
 
+/** Like {@link message}, but ordered within its tracker the way ContextImpl is (hold scope = tracker). */
+function scopedMessage(tracker: CommitTracker, offset: number, failures: string[]): ReturnType<typeof message> & { holds: number } {
+  const m = message(tracker, offset, failures);
+  const scoped = {
+    ...m,
+    holdScope: tracker,
+    holdOrder: m.seq,
+    holds: 0,
+    hold: () => {
+      scoped.holds++;
+      m.hold();
+    },
+  };
+  return scoped;
+}
+
 async function setup(maxBuffered = 100) {
   const producer = new ManualProducer();
   const storage = new MemoryStorage('t', 0);
@@ -120,5 +136,62 @@ describe('TableWriteBuffer', () => {
     expect(failures).toEqual(['7: writing the group table "g-table" failed: broker down']);
     expect(tracker.committable).toBe(-1);
     expect(await storage.get('z')).toBeUndefined();
+  });
+
+  it('holds only the lowest-ordered writer of a scope per generation, and commits nothing it covers before the generation is applied', async () => {
+    const { producer, buffer, tracker, failures } = await setup();
+    const ms = [0, 1, 2, 3].map((o) => scopedMessage(tracker, o, failures));
+    for (const m of ms) {
+      buffer.put(`k${m.seq % 2}`, Buffer.from(String(m.seq)), m);
+      m.finish();
+    }
+    expect(ms.map((m) => m.holds)).toEqual([1, 0, 0, 0]);
+    expect(tracker.committable).toBe(-1);
+    buffer.flush();
+    const late = scopedMessage(tracker, 4, failures);
+    buffer.put('k0', Buffer.from('4'), late); // next generation: held again
+    late.finish();
+    expect(late.holds).toBe(1);
+    producer.ack(2);
+    await buffer.settled();
+    expect(tracker.committable).toBe(4); // offsets 0..3 done; 4 waits for its own generation
+    producer.ack();
+    buffer.flush();
+    producer.ack();
+    await buffer.settled();
+    expect(tracker.committable).toBe(5);
+    expect(failures).toEqual([]);
+  });
+
+  it('also holds an earlier message that writes after later ones in the same generation (a deferred commit)', async () => {
+    const { producer, buffer, tracker, failures } = await setup();
+    const early = scopedMessage(tracker, 10, failures); // keeps working after later messages
+    const later = scopedMessage(tracker, 11, failures);
+    buffer.put('a', Buffer.from('1'), later);
+    later.finish();
+    buffer.put('b', Buffer.from('1'), early);
+    early.finish();
+    expect([early.holds, later.holds]).toEqual([1, 1]);
+    buffer.flush();
+    expect(tracker.committable).toBe(-1);
+    producer.ack();
+    await buffer.settled();
+    expect(tracker.committable).toBe(12);
+  });
+
+  it('sends the value a generation had when it was flushed, even when the key is rewritten in place afterwards', async () => {
+    const { producer, storage, buffer, tracker, failures } = await setup();
+    const m = scopedMessage(tracker, 0, failures);
+    buffer.put('x', Buffer.from('1'), m);
+    buffer.put('x', Buffer.from('2'), m); // same generation: rewritten in place
+    buffer.flush();
+    const n = scopedMessage(tracker, 1, failures);
+    buffer.put('x', Buffer.from('3'), n); // new generation: a new entry
+    expect(producer.pending.map((p) => p.record.value?.toString())).toEqual(['2']);
+    producer.ack();
+    await buffer.settled();
+    buffer.prune();
+    expect(buffer.get('x')?.toString()).toBe('3');
+    expect((await storage.get('x'))?.toString()).toBe('2');
   });
 });

@@ -9,7 +9,7 @@ export interface BenchConfig {
   readonly partitions: number;
   /** Bytes of every input value. `BENCH_VALUE_BYTES`, default 16. */
   readonly valueBytes: number;
-  /** Measurements per benchmark and adapter; the table shows the best and the median. `BENCH_REPEATS`, default 1. */
+  /** Measurements per benchmark and adapter; the table shows the median and the best. `BENCH_REPEATS`, default 3. */
   readonly repeats: number;
   /** Adapters to measure. `BENCH_ADAPTERS`, default `kafkajs,confluent`. */
   readonly adapters: string[];
@@ -37,7 +37,7 @@ export function loadConfig(): BenchConfig {
     keys: positiveInt('BENCH_KEYS', 10_000),
     partitions: positiveInt('BENCH_PARTITIONS', 8),
     valueBytes: positiveInt('BENCH_VALUE_BYTES', 16),
-    repeats: positiveInt('BENCH_REPEATS', 1),
+    repeats: positiveInt('BENCH_REPEATS', 3),
     adapters,
     timeoutMs: positiveInt('BENCH_TIMEOUT_MS', 180_000),
   };

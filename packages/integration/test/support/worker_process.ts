@@ -99,7 +99,7 @@ export class CounterWorker {
       `${what} (${this.describe()})`,
       async () => {
         if (await check(this)) return true;
-        if (this.exit) throw new Error(`${this.describe()} ended while waiting for ${what}`);
+        alive(this);
         return false;
       },
       timeoutMs,
@@ -125,4 +125,15 @@ export class CounterWorker {
 /** SIGKILLs every worker still running (afterAll / afterEach), so jest can exit. */
 export async function killAllWorkers(): Promise<void> {
   await Promise.all([...live].map((w) => w.kill()));
+}
+
+/**
+ * Throws a fatal error (ending a harness `waitFor` at once) when one of the workers exited, with
+ * its story; returns true otherwise, so it can lead a `waitFor` condition.
+ */
+export function alive(...workers: CounterWorker[]): true {
+  for (const worker of workers) {
+    if (worker.exit) throw Object.assign(new Error(`${worker.describe()} exited while the test expected it running`), { fatal: true });
+  }
+  return true;
 }

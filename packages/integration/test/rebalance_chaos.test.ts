@@ -1,0 +1,73 @@
+/**
+ * "No data lost" through rebalances under load: two counter workers (separate processes) share the
+ * partitions while messages keep coming; a third joins, takes its share, and is SIGKILLed; the
+ * survivors take its partitions back after its session expires and finish the work.
+ */
+import { Emitter, stringCodec } from '@goka-ts/core';
+import { kafkajsClient } from '@goka-ts/kafkajs';
+import type { CounterWorkerConfig } from '../src/workers/protocol';
+import { CountingLoad } from './support/counting_load';
+import { brokers, TestCluster, uniqueName, waitFor } from './support/harness';
+import { compareCounts, lost, NOTHING_LOST, readTableThroughView } from './support/table_counts';
+import { alive, CounterWorker, killAllWorkers } from './support/worker_process';
+
+const consumer = { sessionTimeoutMs: 4000, heartbeatIntervalMs: 400, rebalanceTimeoutMs: 10_000, maxWaitMs: 100 };
+
+describe('rebalance under load with a crashing member (kafkajs)', () => {
+  let cluster: TestCluster;
+  let emitter: Emitter<string> | undefined;
+  beforeAll(() => {
+    cluster = new TestCluster(kafkajsClient({ brokers: brokers() }));
+  });
+  afterAll(async () => {
+    await killAllWorkers();
+    await emitter?.finish();
+    await cluster?.close();
+  });
+
+  it('two workers, a third joins and is SIGKILLed: every key counted at least as often as emitted', async () => {
+    const input = await cluster.createTopic(uniqueName('chaos-in'), 6);
+    const group = uniqueName('chaos');
+    cluster.ownGroup(group);
+    emitter = new Emitter(input, stringCodec, { client: cluster.client, producer: { lingerMs: 5 } });
+    const load = new CountingLoad(emitter, 400);
+    const config: CounterWorkerConfig = { brokers: brokers(), group, input, consumer, commitIntervalMs: 500 };
+    const total = 24_000;
+    const committed = () => cluster.committedTotal(group, input);
+    const owned = (...workers: CounterWorker[]) =>
+      workers
+        .flatMap((w) => w.assignment)
+        .sort((x, y) => x - y)
+        .join(',');
+
+    await load.emit(3_000);
+    const a = new CounterWorker('a', config);
+    const b = new CounterWorker('b', config);
+    await waitFor('a and b share the partitions', () => alive(a, b) && a.state === 'running' && b.state === 'running' && owned(a, b) === '0,1,2,3,4,5' && a.assignment.length === 3, 60_000);
+
+    const rest = load.emit(total - 3_000, { chunk: 250, pauseMs: 100 });
+    await waitFor('a and b processed 8k messages', () => alive(a, b) && a.processed + b.processed >= 8_000, 60_000);
+    const c = new CounterWorker('c', config);
+    // Long enough for c to commit some of its work: a and b must continue from c's commits, and c's table writes.
+    await c.until('c took its share and processed some of it', (w) => w.assignment.length === 2 && w.processed >= 1_500, 60_000);
+    expect(owned(a, b, c)).toBe('0,1,2,3,4,5');
+    await c.kill();
+
+    await waitFor(
+      "a and b took c's partitions back",
+      () => alive(a, b) && a.state === 'running' && b.state === 'running' && a.assignment.length === 3 && owned(a, b) === '0,1,2,3,4,5',
+      60_000,
+    );
+    await rest;
+    expect(load.ackedTotal).toBe(total);
+    await waitFor('every input offset committed', async () => alive(a, b) && (await committed()) === total, 60_000);
+    await Promise.all([a.terminate(), b.terminate()]);
+
+    const counts = await readTableThroughView(cluster.client, `${group}-table`);
+    const result = compareCounts(counts, load.acked);
+    expect(lost(result)).toEqual(NOTHING_LOST);
+    expect(counts.size).toBe(400);
+    expect(result.countedTotal).toBeGreaterThanOrEqual(total);
+    expect(a.processed + b.processed + c.processed).toBeGreaterThanOrEqual(result.countedTotal);
+  });
+});

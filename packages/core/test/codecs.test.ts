@@ -38,6 +38,35 @@ describe('int64Codec', () => {
     }
     expect(() => int64Codec.decode(Buffer.from('9223372036854775807'))).toThrow(/bigintCodec/);
   });
+  it('decodes exactly like text + Number (short numbers take a fast path, everything else the checked one)', () => {
+    const reference = (b: Buffer): number | string => {
+      const text = b.toString('latin1');
+      if (!/^[+-]?[0-9]+$/.test(text)) return 'invalid';
+      const v = Number(text);
+      return Number.isSafeInteger(v) ? v : 'unsafe';
+    };
+    const attempt = (b: Buffer): number | string => {
+      try {
+        return int64Codec.decode(b);
+      } catch (error) {
+        return /bigintCodec/.test((error as Error).message) ? 'unsafe' : 'invalid';
+      }
+    };
+    const inputs = [
+      '0', '-0', '+0', '7', '007', '-', '+', '+-1', '-+1', '1-', '--1', '12a', 'a12', '1 ', '١',
+      '999999999999999', '-999999999999999', '+999999999999999', '1000000000000000', '-1000000000000000',
+      '9007199254740991', '-9007199254740991', '9007199254740992', '00000000000000001', '+00000000000000001',
+    ].map((t) => Buffer.from(t));
+    inputs.push(Buffer.from([0x31, 0x80]), Buffer.from([0x2f]), Buffer.from([0x3a]));
+    for (let i = 0; i < 2000; i++) inputs.push(Buffer.from(String(Math.floor((Math.random() - 0.5) * 10 ** (1 + (i % 17))))));
+    for (const b of inputs) expect([b.toString('latin1'), attempt(b)]).toEqual([b.toString('latin1'), reference(b)]);
+    expect(Object.is(int64Codec.decode(Buffer.from('-0')), -0)).toBe(Object.is(Number('-0'), -0));
+  });
+  it('encodes exactly the decimal text', () => {
+    const values = [0, -0, 1, -1, 9, 10, -10, 123456789, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER];
+    for (let i = 0; i < 1000; i++) values.push(Math.floor((Math.random() - 0.5) * 10 ** (1 + (i % 16))));
+    for (const v of values) expect(int64Codec.encode(v).equals(Buffer.from(String(v), 'latin1'))).toBe(true);
+  });
 });
 
 describe('bigintCodec', () => {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describeStorage } from '@goka-ts/conformance';
-import { leveldbStorage } from '@goka-ts/storage-leveldb';
+import { leveldbStorage } from '../src';
 
 for (const sharedDatabase of [false, true]) {
   const dir = mkdtempSync(path.join(tmpdir(), 'goka-leveldb-conformance-'));

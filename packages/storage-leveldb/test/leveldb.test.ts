@@ -6,7 +6,7 @@ import path from 'node:path';
 import { Level } from 'level';
 import { StorageError, StorageLockedError } from '@goka-ts/api';
 import type { Storage } from '@goka-ts/api';
-import { SHARED_DATABASE_DIR, leveldbStorage } from '@goka-ts/storage-leveldb';
+import { SHARED_DATABASE_DIR, leveldbStorage } from '../src';
 
 const buf = (s: string): Buffer => Buffer.from(s);
 let dir: string;

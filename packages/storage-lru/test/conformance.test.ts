@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describeStorage } from '@goka-ts/conformance';
 import { leveldbStorage } from '@goka-ts/storage-leveldb';
-import { StorageStatsCollector, instrumentStorage, lruStorage } from '@goka-ts/storage-lru';
+import { StorageStatsCollector, instrumentStorage, lruStorage } from '../src';
 import { memoryStorage } from '@goka-ts/storage-memory';
 
 describeStorage('lru over memory', { build: lruStorage(memoryStorage(), { maxEntries: 1000 }) }, { persistent: false });

@@ -1,5 +1,5 @@
 import type { Storage } from '@goka-ts/api';
-import { STORAGE_OPERATIONS, StorageStatsCollector, instrumentStorage } from '@goka-ts/storage-lru';
+import { STORAGE_OPERATIONS, StorageStatsCollector, instrumentStorage } from '../src';
 import { MemoryStorage, memoryStorage } from '@goka-ts/storage-memory';
 
 const buf = (s: string): Buffer => Buffer.from(s);

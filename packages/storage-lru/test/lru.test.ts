@@ -1,6 +1,6 @@
 import { StorageError } from '@goka-ts/api';
 import type { Storage } from '@goka-ts/api';
-import { LruStorage, StorageStatsCollector, instrumentStorage, lruStorage } from '@goka-ts/storage-lru';
+import { LruStorage, StorageStatsCollector, instrumentStorage, lruStorage } from '../src';
 import { MemoryStorage, memoryStorage } from '@goka-ts/storage-memory';
 
 const buf = (s: string): Buffer => Buffer.from(s);

@@ -1,4 +1,4 @@
 import { describeStorage } from '@goka-ts/conformance';
-import { memoryStorage } from '@goka-ts/storage-memory';
+import { memoryStorage } from '../src';
 
 describeStorage('memory', { build: memoryStorage() }, { persistent: false });

@@ -1,5 +1,5 @@
 import { StorageError } from '@goka-ts/api';
-import { MemoryStorage, compareUtf8, memoryStorage } from '@goka-ts/storage-memory';
+import { MemoryStorage, compareUtf8, memoryStorage } from '../src';
 import { SortedKeyIndex } from '../src/sorted_key_index';
 
 const byBytes = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b));

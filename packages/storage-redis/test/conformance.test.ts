@@ -1,5 +1,5 @@
 import { describeStorage } from '@goka-ts/conformance';
-import { redisStorage } from '@goka-ts/storage-redis';
+import { redisStorage } from '../src';
 import { deleteKeys, redisUrl, testPrefix } from './redis_env';
 
 const url = redisUrl();

@@ -2,7 +2,7 @@ import net from 'node:net';
 import { createClient } from 'redis';
 import { StorageError } from '@goka-ts/api';
 import type { Storage } from '@goka-ts/api';
-import { redisStorage } from '@goka-ts/storage-redis';
+import { redisStorage } from '../src';
 import { deleteKeys, redisUrl, testPrefix } from './redis_env';
 import { TestRedisServer, freePort } from './redis_server';
 

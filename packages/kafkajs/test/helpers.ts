@@ -1,0 +1,58 @@
+import type { Admin } from '@goka-ts/api';
+import { kafkajsClient, type KafkajsClient } from '../src';
+
+export function brokers(): string[] {
+  const value = process.env.KAFKA_BROKERS;
+  if (!value) throw new Error('KAFKA_BROKERS is not set: these tests need a real Kafka broker, e.g. KAFKA_BROKERS=127.0.0.1:9092');
+  return value.split(',').map((b) => b.trim());
+}
+
+let counter = 0;
+export function unique(prefix: string): string {
+  return `kjs-${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}-${++counter}`;
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
+    await sleep(20);
+  }
+}
+
+/** A client, a connected admin and the topics a test file created (deleted in teardown). */
+export class Fixture {
+  client!: KafkajsClient;
+  admin!: Admin;
+  private readonly topics: string[] = [];
+  private readonly closers: Array<() => Promise<unknown>> = [];
+
+  async setup(): Promise<void> {
+    this.client = kafkajsClient({ brokers: brokers() });
+    this.admin = this.client.admin();
+    await this.admin.connect();
+  }
+
+  defer(close: () => Promise<unknown>): void {
+    this.closers.push(close);
+  }
+
+  async cleanup(): Promise<void> {
+    for (const close of this.closers.splice(0).reverse()) await close().catch(() => undefined);
+  }
+
+  async teardown(): Promise<void> {
+    await this.cleanup();
+    await Promise.allSettled(this.topics.map((t) => this.admin.deleteTopic(t)));
+    await this.admin?.close();
+  }
+
+  async topic(prefix: string, partitions: number, config?: Record<string, string>): Promise<string> {
+    const topic = unique(prefix);
+    await this.admin.createTopic({ topic, partitions, replicationFactor: 1, config });
+    this.topics.push(topic);
+    return topic;
+  }
+}

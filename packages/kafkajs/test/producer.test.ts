@@ -1,0 +1,96 @@
+import { GokaError } from '@goka-ts/api';
+import type { KafkaMessage, Producer, ProduceResult } from '@goka-ts/api';
+import { Fixture } from './helpers';
+
+const fx = new Fixture();
+beforeAll(() => fx.setup());
+afterAll(() => fx.teardown());
+afterEach(() => fx.cleanup());
+
+async function open(config: Parameters<Fixture['client']['producer']>[0]): Promise<Producer> {
+  const producer = fx.client.producer(config);
+  await producer.connect();
+  fx.defer(() => producer.close());
+  return producer;
+}
+
+/** kafkajs' producer inside the adapter, to watch the requests it sends. */
+const kafkajsProducerOf = (producer: Producer) => (producer as unknown as { producer: { sendBatch: (...args: unknown[]) => Promise<unknown> } }).producer;
+
+async function readAll(topic: string, partition: number): Promise<KafkaMessage[]> {
+  const messages: KafkaMessage[] = [];
+  await fx.client.partitionReader({ topic, partitions: [{ partition, from: 'oldest' }], follow: false }).run({
+    async onBatch(batch) {
+      messages.push(...batch.messages);
+    },
+  });
+  return messages;
+}
+
+describe('kafkajs producer', () => {
+  it('batches records of several topics and partitions into few requests with exact offsets', async () => {
+    const a = await fx.topic('load-a', 3);
+    const b = await fx.topic('load-b', 2);
+    const producer = await open({ lingerMs: 20, batchSize: 500 });
+    const sendBatch = jest.spyOn(kafkajsProducerOf(producer), 'sendBatch');
+    const sends: Array<Promise<ProduceResult>> = [];
+    for (let i = 0; i < 6000; i++) {
+      const topic = i % 2 === 0 ? a : b;
+      const partition = i % (topic === a ? 3 : 2);
+      sends.push(producer.send({ topic, partition, key: Buffer.from(`k${i}`), value: Buffer.from(`${topic}:${partition}:${i}`) }));
+    }
+    const results = await Promise.all(sends);
+    expect(sendBatch.mock.calls.length).toBeLessThan(40);
+    for (const [topic, partitions] of [[a, 3], [b, 2]] as const) {
+      for (let p = 0; p < partitions; p++) {
+        const mine = results.filter((r) => r.topic === topic && r.partition === p);
+        expect(mine.map((r) => r.offset)).toEqual(mine.map((_, i) => i));
+      }
+    }
+    // Each acknowledged offset holds exactly the record that was sent.
+    const stored = await readAll(b, 1);
+    const byOffset = new Map(stored.map((m) => [m.offset, m.value!.toString()]));
+    results.forEach((r, i) => {
+      if (r.topic === b && r.partition === 1) expect(byOffset.get(r.offset)).toBe(`${b}:1:${i}`);
+    });
+  });
+
+  it('sends at batchSize without waiting for the linger time', async () => {
+    const topic = await fx.topic('batchsize', 1);
+    const producer = await open({ lingerMs: 60000, batchSize: 10 });
+    const started = Date.now();
+    await Promise.all(Array.from({ length: 10 }, () => producer.send({ topic, partition: 0, key: null, value: Buffer.from('x') })));
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('rejects only the records of a failed request; later records go through', async () => {
+    const topic = await fx.topic('fail', 1);
+    const producer = await open({ lingerMs: 5 });
+    const kafkajs = kafkajsProducerOf(producer);
+    const failure = Object.assign(new Error('broker said no'), { name: 'KafkaJSProtocolError', type: 'NOT_ENOUGH_REPLICAS' });
+    jest.spyOn(kafkajs, 'sendBatch').mockRejectedValueOnce(failure);
+    const first = Promise.allSettled([0, 1, 2].map(() => producer.send({ topic, partition: 0, key: null, value: Buffer.from('lost') })));
+    const outcome = await first;
+    expect(outcome.every((o) => o.status === 'rejected')).toBe(true);
+    const reason = (outcome[0] as PromiseRejectedResult).reason as GokaError;
+    expect(reason).toBeInstanceOf(GokaError);
+    expect(reason.message).toMatch(/broker said no/);
+    await expect(producer.send({ topic, partition: 0, key: null, value: Buffer.from('kept') })).resolves.toMatchObject({ offset: 0 });
+  });
+
+  it('compresses with gzip and explains what other codecs need', async () => {
+    const topic = await fx.topic('gzip', 1);
+    const producer = await open({ compression: 'gzip' });
+    const results = await Promise.all(['a', 'b', 'c'].map((v) => producer.send({ topic, partition: 0, key: null, value: Buffer.from(v.repeat(1000)) })));
+    expect(results.map((r) => r.offset)).toEqual([0, 1, 2]);
+    expect((await readAll(topic, 0)).map((m) => m.value!.toString()[0])).toEqual(['a', 'b', 'c']);
+    expect(() => fx.client.producer({ compression: 'snappy' })).toThrow(/codec registered with kafkajs/);
+    expect(() => fx.client.producer({ compression: 'zstd' })).toThrow(/CompressionTypes.ZSTD/);
+  });
+
+  it('rejects sends before connect()', async () => {
+    const producer = fx.client.producer();
+    fx.defer(() => producer.close());
+    await expect(producer.send({ topic: 'x', partition: 0, key: null, value: null })).rejects.toThrow(/before connect/);
+  });
+});

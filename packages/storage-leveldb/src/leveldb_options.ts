@@ -21,6 +21,13 @@ export interface LevelDbStorageOptions {
   readonly maxOpenFiles?: number;
   /** Size of a table file before LevelDB starts a new one (LevelDB default 2 MiB). */
   readonly maxFileSize?: number;
+  /**
+   * Serve `get`/`has` with LevelDB's synchronous read (default true): about 1 µs from the block
+   * cache instead of ~40 µs for a trip through libuv's thread pool, at the price of blocking the
+   * event loop for the lookup (a disk read when the block is not cached). Set false for tables far
+   * larger than the cache on slow disks.
+   */
+  readonly syncReads?: boolean;
   /** fsync every write (default false: a crash can lose the last writes, which recovery replays). */
   readonly sync?: boolean;
 }

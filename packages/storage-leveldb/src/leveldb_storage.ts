@@ -34,6 +34,7 @@ export class LevelDbStorage implements Storage, IteratorOwner {
   private readonly valueEnd: string;
   private readonly offsetKey: string;
   private readonly writeOptions: { sync: boolean } | undefined;
+  private readonly syncReads: boolean;
   private readonly iterators = new Set<LevelDbIterator>();
 
   constructor(readonly topic: string, readonly partition: number, private readonly options: LevelDbStorageOptions) {
@@ -49,6 +50,7 @@ export class LevelDbStorage implements Storage, IteratorOwner {
     this.valueEnd = ns + VALUE_END_TAG;
     this.offsetKey = ns + OFFSET_TAG;
     this.writeOptions = options.sync ? { sync: true } : undefined;
+    this.syncReads = options.syncReads ?? true;
   }
 
   async open(): Promise<void> {
@@ -72,6 +74,7 @@ export class LevelDbStorage implements Storage, IteratorOwner {
   async has(key: string): Promise<boolean> {
     const db = this.db ?? this.notOpen();
     try {
+      if (this.syncReads) return db.getSync(this.valuePrefix + key) !== undefined;
       return await db.has(this.valuePrefix + key);
     } catch (err) {
       throw this.failure('has', err);
@@ -81,6 +84,7 @@ export class LevelDbStorage implements Storage, IteratorOwner {
   async get(key: string): Promise<Buffer | undefined> {
     const db = this.db ?? this.notOpen();
     try {
+      if (this.syncReads) return db.getSync(this.valuePrefix + key);
       return await db.get(this.valuePrefix + key);
     } catch (err) {
       throw this.failure('get', err);

@@ -4,12 +4,18 @@ import path from 'node:path';
 import { describeStorage } from '@goka-ts/conformance';
 import { leveldbStorage } from '../src';
 
-for (const sharedDatabase of [false, true]) {
+const variants = [
+  { name: 'leveldb (database per partition)', sharedDatabase: false, syncReads: true },
+  { name: 'leveldb (shared database)', sharedDatabase: true, syncReads: true },
+  { name: 'leveldb (asynchronous reads)', sharedDatabase: false, syncReads: false },
+];
+
+for (const { name, sharedDatabase, syncReads } of variants) {
   const dir = mkdtempSync(path.join(tmpdir(), 'goka-leveldb-conformance-'));
   describeStorage(
-    sharedDatabase ? 'leveldb (shared database)' : 'leveldb (database per partition)',
+    name,
     {
-      build: leveldbStorage({ path: dir, sharedDatabase }),
+      build: leveldbStorage({ path: dir, sharedDatabase, syncReads }),
       teardown: async () => rmSync(dir, { recursive: true, force: true }),
     },
     { persistent: true },

@@ -8,6 +8,7 @@ import {
   counterInput,
   decodeCounts,
   fastConsumer,
+  start,
   startCounter,
   TestCluster,
   testLogger,
@@ -90,14 +91,18 @@ describe.each(clients)('Processor: life cycle (%s)', (factory) => {
     const states: ComponentState[] = [];
     processor.onStateChange((state) => states.push(state));
     const abort = new AbortController();
-    const done = processor.run(abort.signal);
+    const { done } = start(processor, abort.signal);
     await processor.waitRunning();
     await expect(processor.run()).rejects.toThrow(StateError);
 
-    const fresh = counterInput(60, 20, 'new');
-    await cluster.produce(input, fresh.records);
-    await waitFor('new messages committed', async () => (await cluster.committedTotal(group, input)) === 160);
-    expect(decodeCounts(await cluster.tableContents(`${group}-table`))).toEqual(fresh.expected);
+    // Clients may resolve "newest" only when they start fetching, so new messages go in until some arrive.
+    await waitFor('new messages processed', async () => {
+      await cluster.produce(input, counterInput(20, 20, 'new').records);
+      return (await cluster.tableContents(`${group}-table`)).size > 0;
+    });
+    const counted = [...decodeCounts(await cluster.tableContents(`${group}-table`)).keys()];
+    expect(counted.length).toBeGreaterThan(0);
+    expect(counted.filter((key) => !key.startsWith('new-'))).toEqual([]);
 
     abort.abort();
     await done;

@@ -243,8 +243,8 @@ const started = new Set<RunningProcessor<{ stop(): Promise<void> }>>();
  * Starts any processor and keeps its run promise observable without unhandled rejections. It is
  * remembered until {@link stopStarted} (call it in `afterEach`, so a failing test leaves nothing running).
  */
-export function start<P extends { run(signal?: AbortSignal): Promise<void>; stop(): Promise<void> }>(processor: P): RunningProcessor<P> {
-  const done = processor.run();
+export function start<P extends { run(signal?: AbortSignal): Promise<void>; stop(): Promise<void> }>(processor: P, signal?: AbortSignal): RunningProcessor<P> {
+  const done = processor.run(signal);
   const outcome = done.then(
     () => ({}),
     (error: unknown) => ({ error }),

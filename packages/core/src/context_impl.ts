@@ -149,7 +149,7 @@ export class ContextImpl implements AnyContext, EffectOwner {
   callbackFailed(error: unknown): MessageError {
     this.running = false;
     if (this.failure) return this.failure;
-    const failure = error instanceof MessageError && error === this.failure ? error : new MessageError(this.where(), `callback failed: ${describeError(error)}`, { cause: error });
+    const failure = new MessageError(this.where(), `callback failed: ${describeError(error)}`, { cause: error });
     this.report(failure);
     return failure;
   }

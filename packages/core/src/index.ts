@@ -24,7 +24,8 @@ export { View } from './view';
 export type { ViewOptions, ViewReconnectOptions, StateListener } from './view';
 
 // Processor
-export { Processor, isTransient } from './processor';
+export { Processor } from './processor';
+export { isConnectionFailure } from './transient';
 export type { ProcessorOptions, NilHandling, RestartOptions, ProcessorConsumerOptions } from './processor_options';
 
 // Tables (advanced: the building block of views and processor tables)

@@ -4,6 +4,7 @@ import { Backoff, sleep } from './backoff';
 import { describeError } from './effect_holder';
 import type { GroupGraph, VisitorHandler } from './graph';
 import { withFields } from './logger';
+import { isConnectionFailure } from './transient';
 import { resolveProcessorOptions, type ProcessorOptions, type ResolvedProcessorOptions } from './processor_options';
 import { ProcessorRun } from './processor_run';
 import type { StateListener } from './view';
@@ -96,7 +97,7 @@ export class Processor<M = unknown, S = unknown, V = unknown, O = unknown, J = u
           retries = 0;
           backoff?.reset();
         }
-        if (this.stopRequested || !restart || !backoff || !isTransient(error) || retries >= restart.maxRetries) {
+        if (this.stopRequested || !restart || !backoff || !isConnectionFailure(error) || retries >= restart.maxRetries) {
           this.setState('failed');
           throw error;
         }
@@ -207,12 +208,4 @@ export class Processor<M = unknown, S = unknown, V = unknown, O = unknown, J = u
       }
     }
   }
-}
-
-/** Whether a failure is a transient Kafka error (anywhere in its cause chain) worth a restart. */
-export function isTransient(error: unknown): boolean {
-  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 10; e = (e as { cause?: unknown }).cause, depth++) {
-    if (e instanceof KafkaConnectionError) return true;
-  }
-  return false;
 }

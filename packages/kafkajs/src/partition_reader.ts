@@ -26,6 +26,8 @@ interface PartitionState {
   probe: boolean;
 }
 
+type FetchOutcome = { readonly partitions: readonly FetchPartitionResponse[] } | { readonly error: Error };
+
 /** The offset after the record batch a record came from (skips compacted-away and control records). */
 function nextOffsetAfter(last: RawMessage): number {
   const own = Number(last.offset) + 1;
@@ -133,41 +135,37 @@ export class KafkajsPartitionReader implements PartitionReader {
   /**
    * Fetches the partitions led by one broker until they are done, the reader stops or fails, or
    * another loop asked for new metadata. Returns the error that calls for new metadata, if any.
+   * The next request goes out while the handler still works on the current batches (their offsets
+   * are known once the response is in), so fetching and decoding overlap with the handler's I/O.
    */
   private async fetchLoop(ops: ClusterOps, leader: number, states: PartitionState[], generation: number, handler: ReaderHandler): Promise<Error | undefined> {
     const topic = this.config.topic;
     const byPartition = new Map(states.map((s) => [s.partition, s]));
-    while (!this.stopped && !this.failure && generation === this.generation) {
-      const pending = states.filter((s) => !s.done);
-      if (pending.length === 0) return undefined;
-      const probe = pending.find((s) => s.probe);
-      const request = probe ? [probe] : pending;
-      let partitions: readonly FetchPartitionResponse[];
-      try {
-        const broker = await ops.cluster.findBroker({ nodeId: leader });
-        const response = await broker.fetch({
-          maxWaitTime: this.maxWaitMs,
-          minBytes: 1,
-          maxBytes: MAX_BYTES,
-          isolationLevel: READ_UNCOMMITTED,
-          topics: [{ topic, partitions: request.map((s) => ({ partition: s.partition, fetchOffset: String(s.next), maxBytes: MAX_BYTES_PER_PARTITION })) }],
-        });
-        partitions = response.responses.find((r) => r.topicName === topic)?.partitions ?? [];
-      } catch (err) {
-        if (this.stopped) return undefined;
-        const e = err as { name?: string; partition?: number };
-        if (e.name === 'KafkaJSOffsetOutOfRange' && typeof e.partition === 'number') {
-          const s = byPartition.get(e.partition);
-          if (s) {
-            await this.resetOutOfRange(ops, s);
-            continue;
-          }
+    const active = () => !this.stopped && !this.failure && generation === this.generation;
+    let prefetched: Promise<FetchOutcome> | null = null;
+    while (active()) {
+      let outcome: FetchOutcome;
+      if (prefetched) {
+        outcome = await prefetched;
+        prefetched = null;
+      } else {
+        const request = this.nextRequest(states);
+        if (!request) return undefined;
+        outcome = await this.fetch(ops, leader, request);
+      }
+      if (!active()) return undefined;
+      if ('error' in outcome) {
+        const e = outcome.error as { name?: string; partition?: number };
+        const s = e.name === 'KafkaJSOffsetOutOfRange' && typeof e.partition === 'number' ? byPartition.get(e.partition) : undefined;
+        if (s) {
+          await this.resetOutOfRange(ops, s);
+          continue;
         }
         this.generation++; // the other loops re-read metadata too
-        return err instanceof Error ? err : new GokaError(String(err));
+        return outcome.error;
       }
       const deliveries: Array<Promise<void>> = [];
-      for (const pr of partitions) {
+      for (const pr of outcome.partitions) {
         const s = byPartition.get(pr.partition);
         if (!s || s.done) continue;
         const from = s.next;
@@ -190,7 +188,11 @@ export class KafkajsPartitionReader implements PartitionReader {
             s.probe = true;
           }
         }
+        // Done partitions leave the next request now; onCaughtUp waits for their deliveries.
+        if (!this.config.follow && s.next >= s.target) s.done = true;
       }
+      const next = active() ? this.nextRequest(states) : undefined;
+      if (next) prefetched = this.fetch(ops, leader, next);
       if (deliveries.length > 0) {
         try {
           await Promise.all(deliveries);
@@ -199,9 +201,38 @@ export class KafkajsPartitionReader implements PartitionReader {
           return undefined;
         }
       }
-      for (const s of request) this.checkCaughtUp(s, handler);
+      for (const pr of outcome.partitions) {
+        const s = byPartition.get(pr.partition);
+        if (s) this.checkCaughtUp(s, handler);
+      }
     }
     return undefined;
+  }
+
+  /** The partitions to fetch next: a partition to probe alone, or all that are not done. */
+  private nextRequest(states: readonly PartitionState[]): PartitionState[] | undefined {
+    const pending = states.filter((s) => !s.done);
+    if (pending.length === 0) return undefined;
+    const probe = pending.find((s) => s.probe);
+    return probe ? [probe] : pending;
+  }
+
+  /** One Fetch request; never rejects (a failure is returned, so a prefetch cannot go unhandled). */
+  private async fetch(ops: ClusterOps, leader: number, request: readonly PartitionState[]): Promise<FetchOutcome> {
+    const topic = this.config.topic;
+    try {
+      const broker = await ops.cluster.findBroker({ nodeId: leader });
+      const response = await broker.fetch({
+        maxWaitTime: this.maxWaitMs,
+        minBytes: 1,
+        maxBytes: MAX_BYTES,
+        isolationLevel: READ_UNCOMMITTED,
+        topics: [{ topic, partitions: request.map((s) => ({ partition: s.partition, fetchOffset: String(s.next), maxBytes: MAX_BYTES_PER_PARTITION })) }],
+      });
+      return { partitions: response.responses.find((r) => r.topicName === topic)?.partitions ?? [] };
+    } catch (error) {
+      return { error: error instanceof Error ? error : new GokaError(String(error)) };
+    }
   }
 
   private checkCaughtUp(s: PartitionState, handler: ReaderHandler): void {

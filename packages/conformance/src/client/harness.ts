@@ -39,11 +39,13 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /** Polls `check` until it returns true; fails naming `what` after `timeoutMs`. */
-export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15000): Promise<void> {
+export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15000, detail?: () => unknown): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}${detail ? `; state: ${JSON.stringify(detail())}` : ''}`);
+    }
     await sleep(20);
   }
 }

@@ -23,6 +23,10 @@ export function adminConfig(options: ResolvedOptions): Record<string, unknown> {
   };
 }
 
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
 function callback<T>(run: (cb: (err: LibrdKafkaError | null | undefined, result: T) => void) => void): Promise<T> {
   return new Promise((resolve, reject) => run((err, result) => (err ? reject(err) : resolve(result))));
 }
@@ -133,17 +137,21 @@ export class ConfluentAdmin implements Admin {
     await this.waitUsable(topic, partitions);
   }
 
-  /** Waits until the new topic is visible with a leader for every partition. */
+  /**
+   * Waits until the new topic is visible with a leader for every partition and each leader
+   * answers offset requests (right after creation brokers briefly answer "not leader").
+   */
   private async waitUsable(topic: string, partitions: number): Promise<void> {
     const deadline = Date.now() + this.timeout;
     for (;;) {
       const d = await this.describe(topic);
-      if (d && d.partitions.length === partitions && d.partitions.every((p) => p.leader)) return;
+      if (d && d.partitions.length === partitions && d.partitions.every((p) => p.leader)) break;
       if (Date.now() >= deadline) {
         throw new KafkaConnectionError(`topic "${topic}" was created but has no leader for all partitions after ${this.timeout} ms`);
       }
-      await new Promise((resolve) => setTimeout(resolve, READY_POLL_MS));
+      await sleep(READY_POLL_MS);
     }
+    await this.listOffsets(topic, Array.from({ length: partitions }, (_, i) => i), rdkafka.OffsetSpec.LATEST, deadline);
   }
 
   async alterTopicConfig(topic: string, config: Readonly<Record<string, string>>): Promise<void> {
@@ -163,19 +171,48 @@ export class ConfluentAdmin implements Admin {
   async partitionOffsets(topic: string): Promise<PartitionOffsets[]> {
     const d = await this.describe(topic);
     if (!d) throw new UnknownTopicError(topic, { detail: 'listing partition offsets' });
+    const partitions = d.partitions.map((p) => p.partition).sort((a, b) => a - b);
+    const deadline = Date.now() + this.timeout;
+    const [oldest, newest] = await Promise.all([
+      this.listOffsets(topic, partitions, rdkafka.OffsetSpec.EARLIEST, deadline),
+      this.listOffsets(topic, partitions, rdkafka.OffsetSpec.LATEST, deadline),
+    ]);
+    return partitions.map((partition) => ({ partition, oldest: oldest.get(partition)!, newest: newest.get(partition)! }));
+  }
+
+  /**
+   * Offsets of the given partitions by spec. Partitions whose leader answers with an error (e.g.
+   * "not leader" while a new topic settles) are asked again until `deadline`.
+   */
+  private async listOffsets(topic: string, partitions: readonly number[], spec: unknown, deadline: number): Promise<Map<number, number>> {
     const admin = this.admin();
-    const list = (spec: unknown) => callback<{ partition: number; offset: number }[]>((cb) => admin.listOffsets(
-      d.partitions.map((p) => ({ topic, partition: p.partition, offset: spec as never })),
-      { timeout: this.timeout }, cb as never,
-    ));
-    try {
-      const [oldest, newest] = await Promise.all([list(rdkafka.OffsetSpec.EARLIEST), list(rdkafka.OffsetSpec.LATEST)]);
-      const low = new Map(oldest.map((o) => [o.partition, o.offset]));
-      return newest
-        .map((o) => ({ partition: o.partition, oldest: low.get(o.partition) ?? 0, newest: o.offset }))
-        .sort((a, b) => a.partition - b.partition);
-    } catch (err) {
-      throw toGokaError(err, `listing offsets of topic "${topic}"`, { topic, brokers: this.options.brokers });
+    const found = new Map<number, number>();
+    let missing = [...partitions];
+    for (;;) {
+      type Result = { partition: number; offset: number; error?: LibrdKafkaError };
+      let results: Result[];
+      try {
+        results = await callback<Result[]>((cb) => admin.listOffsets(
+          missing.map((partition) => ({ topic, partition, offset: spec as never })),
+          { timeout: Math.max(1, deadline - Date.now()) }, cb as never,
+        ));
+      } catch (err) {
+        throw toGokaError(err, `listing offsets of topic "${topic}"`, { topic, brokers: this.options.brokers });
+      }
+      let lastError: LibrdKafkaError | undefined;
+      for (const r of results) {
+        if (r.error) lastError = r.error;
+        else found.set(r.partition, r.offset);
+      }
+      missing = missing.filter((p) => !found.has(p));
+      if (missing.length === 0) return found;
+      if (codeOf(lastError) === Code.UNKNOWN_TOPIC_OR_PART && Date.now() >= deadline) {
+        throw new UnknownTopicError(topic, { cause: lastError, detail: 'listing partition offsets' });
+      }
+      if (Date.now() >= deadline) {
+        throw toGokaError(lastError ?? new Error('no answer'), `listing offsets of topic "${topic}", partitions ${missing.join(',')}`, { brokers: this.options.brokers });
+      }
+      await sleep(READY_POLL_MS);
     }
   }
 

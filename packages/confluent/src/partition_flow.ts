@@ -65,8 +65,8 @@ export interface DispatchHooks {
 /**
  * Groups consumed messages by topic-partition and delivers them as batches: one batch per
  * partition at a time, the next only after the previous resolved; partitions run concurrently.
- * A partition whose backlog grows beyond `maxBuffered` (or that is paused or not ready) is paused
- * in librdkafka, which resumes fetching after the last message it handed out.
+ * A partition whose backlog reaches `maxBuffered` (or that the user paused) is paused in
+ * librdkafka, which resumes fetching after the last message it handed out.
  */
 export class BatchDispatcher {
   readonly flows = new FlowTable();
@@ -132,10 +132,15 @@ export class BatchDispatcher {
     );
   }
 
-  /** Pauses or resumes the partition in librdkafka to match what delivery needs. */
+  /**
+   * Pauses or resumes the partition in librdkafka to match what delivery needs. A partition that
+   * is not ready yet keeps fetching into its buffer (prefetch while the handler prepares) and is
+   * only paused when the buffer is full: pausing a partition before librdkafka resolved its start
+   * offset is avoided, as that path of librdkafka's fetch state machine proved fragile.
+   */
   reconcile(flow: Flow): void {
     if (flow.closed || this.stopped) return;
-    const pause = flow.userPaused || !flow.ready || flow.buffer.length >= this.maxBuffered;
+    const pause = flow.userPaused || flow.buffer.length >= this.maxBuffered;
     if (pause === flow.rdPaused) return;
     const tp = [{ topic: flow.topic, partition: flow.partition }];
     if (pause) this.consumer.pause(tp);

@@ -45,6 +45,18 @@ export class ConfluentAdmin implements Admin {
     this.target = { brokers: options.brokers, clientId: options.clientId, timeoutMs: options.connectionTimeoutMs };
   }
 
+  /** The config requests are sent by this package over plain TCP; other listeners are refused up front. */
+  private configTarget(topic: string): BrokerTarget {
+    const protocol = String(adminConfig(this.options)['security.protocol'] ?? 'plaintext').toLowerCase();
+    if (protocol !== 'plaintext') {
+      throw new GokaError(
+        `reading or changing configs of topic "${topic}" needs a PLAINTEXT listener: @goka-ts/confluent sends these requests ` +
+        `itself (librdkafka's JS binding lacks them) and does not speak security.protocol=${protocol}`,
+      );
+    }
+    return this.target;
+  }
+
   private get timeout(): number {
     return this.options.connectionTimeoutMs;
   }
@@ -108,7 +120,7 @@ export class ConfluentAdmin implements Admin {
     if (!d) return undefined;
     let config: Record<string, string>;
     try {
-      config = await describeTopicConfigs(this.target, topic);
+      config = await describeTopicConfigs(this.configTarget(topic), topic);
     } catch (err) {
       // Deleted between the two requests.
       if (err instanceof UnknownTopicError) return undefined;
@@ -155,8 +167,9 @@ export class ConfluentAdmin implements Admin {
   }
 
   async alterTopicConfig(topic: string, config: Readonly<Record<string, string>>): Promise<void> {
+    const target = this.configTarget(topic);
     this.admin();
-    await alterTopicConfigs(this.target, topic, config);
+    await alterTopicConfigs(target, topic, config);
   }
 
   async deleteTopic(topic: string): Promise<void> {

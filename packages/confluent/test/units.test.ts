@@ -1,4 +1,5 @@
 import { GokaError, KafkaConnectionError, TopicMismatchError, UnknownTopicError } from '@goka-ts/api';
+import { ConfluentAdmin } from '../src/admin';
 import { assignedPartitions, checkCoPartitioned } from '../src/co_partition';
 import { WireReader, WireWriter } from '../src/config_protocol/wire';
 import { ConnectionWatch } from '../src/connection_watch';
@@ -156,5 +157,12 @@ describe('connection watch', () => {
     new ConnectionWatch(consumer, ['b:1'], 100, (e) => lost.push(e)).observe(allDown);
     await new Promise((r) => setTimeout(r, 50));
     expect(lost).toEqual([]);
+  });
+});
+
+describe('admin config requests', () => {
+  test('refuse listeners other than PLAINTEXT with a clear error', async () => {
+    const admin = new ConfluentAdmin(resolveOptions({ brokers: ['b:1'], config: { 'security.protocol': 'SASL_SSL' } }));
+    await expect(admin.alterTopicConfig('t', { 'retention.ms': '1' })).rejects.toThrow(/PLAINTEXT listener.*sasl_ssl/);
   });
 });

@@ -158,6 +158,9 @@ export class KafkajsGroupConsumer implements GroupConsumer {
       rebalanceTimeout: this.rebalanceTimeoutMs,
       maxWaitTimeInMs: this.maxWaitMs,
       allowAutoTopicCreation: false,
+      // Like Goka (Sarama's default) and like the partition reader: records of open or aborted
+      // transactions are visible; goka-ts itself never writes transactionally.
+      readUncommitted: true,
       // A crash is final: run() rejects instead of kafkajs restarting behind the caller's back.
       retry: { ...this.options.retry, restartOnFailure: async () => false },
     });

@@ -66,7 +66,7 @@ function compressionType(name: NonNullable<ProducerConfig['compression']>): Comp
  * (the partition's base offset in the response + its index in the partition's batch).
  */
 export class KafkajsProducer implements Producer {
-  private readonly producer: KafkaJsProducer;
+  private producer: KafkaJsProducer;
   private readonly ops: ClusterOps;
   private readonly lingerMs: number;
   private readonly batchSize: number;
@@ -83,20 +83,24 @@ export class KafkajsProducer implements Producer {
   private timer: NodeJS.Timeout | null = null;
   private readonly flushWaiters: Array<{ targets: Array<[PartitionQueue, number]>; resolve: () => void }> = [];
 
-  constructor(kafka: Kafka, private readonly options: ResolvedOptions, config: ProducerConfig = {}) {
+  constructor(private readonly kafka: Kafka, private readonly options: ResolvedOptions, config: ProducerConfig = {}) {
     this.lingerMs = config.lingerMs ?? PRODUCER_DEFAULTS.lingerMs;
     this.batchSize = Math.max(1, config.batchSize ?? PRODUCER_DEFAULTS.batchSize);
     this.acks = config.acks ?? PRODUCER_DEFAULTS.acks;
     if (this.acks !== -1 && this.acks !== 1) throw new GokaError(`kafkajs producer: acks must be -1 or 1, not ${String(this.acks)}`);
     this.compression = compressionType(config.compression ?? PRODUCER_DEFAULTS.compression);
-    this.producer = kafka.producer({
+    this.producer = this.createKafkajsProducer();
+    this.ops = new ClusterOps(kafka, options.brokers, 'kafkajs producer');
+  }
+
+  private createKafkajsProducer(): KafkaJsProducer {
+    return this.kafka.producer({
       // goka-ts always picks the partition itself.
       createPartitioner: () => ({ message }) => message.partition!,
       allowAutoTopicCreation: false,
       idempotent: false,
-      retry: options.retry,
+      retry: this.options.retry,
     });
-    this.ops = new ClusterOps(kafka, options.brokers, 'kafkajs producer');
   }
 
   connect(): Promise<void> {
@@ -260,15 +264,32 @@ export class KafkajsProducer implements Producer {
   }
 
   private async execute(topicMessages: Array<{ topic: string; messages: Message[] }>, slices: Slice[]): Promise<void> {
+    const send = () => this.producer.sendBatch({ topicMessages, acks: this.acks, compression: this.compression });
     let failure: unknown;
     let metadata: Awaited<ReturnType<KafkaJsProducer['sendBatch']>> = [];
     try {
-      metadata = await this.producer.sendBatch({ topicMessages, acks: this.acks, compression: this.compression });
+      metadata = await send();
     } catch (err) {
       failure = err;
     }
+    let missing = new Set<string>();
+    if (failure !== undefined && isUnknownTopic(failure)) {
+      // kafkajs does not say which topic is missing: ask. If none is, the failure came from kafkajs'
+      // stale topic list (a topic it wrote to earlier was deleted) before anything was written, so
+      // the request is sent again once on a fresh kafkajs producer.
+      await this.renewProducer();
+      missing = await this.missingTopics(topicMessages.map((t) => t.topic));
+      if (missing.size === 0) {
+        try {
+          metadata = await send();
+          failure = undefined;
+        } catch (err) {
+          failure = err;
+        }
+      }
+    }
     if (failure !== undefined) {
-      await this.rejectSlices(slices, failure);
+      this.rejectSlices(slices, failure, missing);
     } else {
       const base = new Map<string, number>();
       for (const m of metadata) base.set(`${m.partition}\u0000${m.topicName}`, Number(m.baseOffset));
@@ -287,25 +308,51 @@ export class KafkajsProducer implements Producer {
     this.notifyFlushWaiters();
   }
 
-  private async rejectSlices(slices: Slice[], failure: unknown): Promise<void> {
-    const errors = new Map<string, Error>();
+  private async missingTopics(topics: readonly string[]): Promise<Set<string>> {
+    const missing = new Set<string>();
+    await Promise.all(
+      topics.map(async (topic) => {
+        const exists = await this.ops.topicInfo(topic).then((i) => i !== undefined, () => true);
+        if (!exists) {
+          missing.add(topic);
+          this.partitionCounts.delete(topic);
+        }
+      }),
+    );
+    return missing;
+  }
+
+  private rejectSlices(slices: Slice[], failure: unknown, missing: ReadonlySet<string>): void {
+    const general = toGokaError(failure, { operation: 'kafkajs producer: send', brokers: this.options.brokers });
+    const unknown = new Map<string, Error>();
     for (const s of slices) {
       const topic = s.queue.topic;
-      if (errors.has(topic)) continue;
-      let error = toGokaError(failure, { operation: 'kafkajs producer: send', brokers: this.options.brokers });
-      if (isUnknownTopic(failure)) {
-        // kafkajs does not say which topic of the request is missing: ask, and forget its metadata.
-        this.partitionCounts.delete(topic);
-        const exists = await this.ops.topicInfo(topic).then((i) => i !== undefined, () => true);
-        if (!exists) error = new UnknownTopicError(topic, { cause: failure });
+      let err = general;
+      if (missing.has(topic)) {
+        err = unknown.get(topic) ?? new UnknownTopicError(topic, { cause: failure });
+        unknown.set(topic, err);
       }
-      errors.set(topic, error);
-    }
-    for (const s of slices) {
-      const err = errors.get(s.queue.topic)!;
       for (const reject of s.rejects) reject(err);
       s.queue.settled += s.count;
     }
+  }
+
+  /**
+   * kafkajs' producer refreshes metadata for every topic it ever wrote to and fails all sends once
+   * one of them was deleted. A fresh kafkajs producer forgets them. Runs in the single in-flight
+   * slot, so no request uses the old one meanwhile.
+   */
+  private async renewProducer(): Promise<void> {
+    const fresh = this.createKafkajsProducer();
+    try {
+      await fresh.connect();
+    } catch {
+      await fresh.disconnect().catch(() => undefined);
+      return; // keep the old one; the broker is probably gone and the next send says so
+    }
+    const old = this.producer;
+    this.producer = fresh;
+    await old.disconnect().catch(() => undefined);
   }
 
   private notifyFlushWaiters(): void {

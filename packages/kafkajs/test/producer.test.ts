@@ -1,6 +1,7 @@
 import { GokaError } from '@goka-ts/api';
 import type { KafkaMessage, Producer, ProduceResult } from '@goka-ts/api';
-import { Fixture } from './helpers';
+import { kafkajsClient } from '../src';
+import { brokers, Fixture } from './helpers';
 
 const fx = new Fixture();
 beforeAll(() => fx.setup());
@@ -86,6 +87,24 @@ describe('kafkajs producer', () => {
     expect((await readAll(topic, 0)).map((m) => m.value!.toString()[0])).toEqual(['a', 'b', 'c']);
     expect(() => fx.client.producer({ compression: 'snappy' })).toThrow(/codec registered with kafkajs/);
     expect(() => fx.client.producer({ compression: 'zstd' })).toThrow(/CompressionTypes.ZSTD/);
+  });
+
+  it('keeps working after a topic it wrote to was deleted', async () => {
+    const doomed = await fx.topic('doomed', 1);
+    const kept = await fx.topic('kept', 1);
+    // Short retries: kafkajs spends its whole retry budget before the adapter can step in.
+    const client = kafkajsClient({ brokers: brokers(), kafkaJS: { retry: { retries: 1, initialRetryTime: 100 } } });
+    const producer = client.producer({ lingerMs: 1 });
+    await producer.connect();
+    fx.defer(() => producer.close());
+    await producer.send({ topic: doomed, partition: 0, key: null, value: Buffer.from('1') });
+    await producer.send({ topic: kept, partition: 0, key: null, value: Buffer.from('1') });
+    await fx.admin.deleteTopic(doomed);
+    const fresh = await fx.topic('fresh', 1);
+    // kafkajs would now fail every metadata refresh of this producer; the adapter renews it.
+    await expect(producer.send({ topic: fresh, partition: 0, key: null, value: Buffer.from('x') })).resolves.toMatchObject({ offset: 0 });
+    await expect(producer.send({ topic: kept, partition: 0, key: null, value: Buffer.from('2') })).resolves.toMatchObject({ offset: 1 });
+    await expect(producer.send({ topic: doomed, partition: 0, key: null, value: Buffer.from('2') })).rejects.toMatchObject({ name: 'UnknownTopicError', topic: doomed });
   });
 
   it('rejects sends before connect()', async () => {

@@ -1,9 +1,9 @@
-import { GokaError, StateError } from '@goka-ts/api';
+import { GokaError, StateError, UnknownTopicError } from '@goka-ts/api';
 import type { GroupConsumer, GroupConsumerConfig, GroupHandler, TopicPartitionOffset } from '@goka-ts/api';
 import type { Consumer as KafkaJsConsumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { ClusterOps } from './cluster_ops';
 import { commonPartitionCount, copartitionAssigner } from './copartition_assigner';
-import { nonRetriable, toGokaError } from './errors';
+import { isUnknownTopic, nonRetriable, toGokaError } from './errors';
 import { toMessages } from './messages';
 import type { ResolvedOptions } from './options';
 
@@ -166,7 +166,7 @@ export class KafkajsGroupConsumer implements GroupConsumer {
     });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, (event) => this.onGroupJoin(event.payload.memberAssignment));
-    consumer.on(consumer.events.CRASH, (event) => this.fail(toGokaError(event.payload.error, { operation: this.name, brokers: this.options.brokers })));
+    consumer.on(consumer.events.CRASH, (event) => this.crashed(event.payload.error));
     await consumer.connect();
     await consumer.subscribe({ topics: [...this.topics], fromBeginning: this.config.startFrom === 'oldest' });
     if (this.state !== 'running') return;
@@ -332,6 +332,29 @@ export class KafkajsGroupConsumer implements GroupConsumer {
       this.state = 'closed';
       this.settle.resolve();
     }
+  }
+
+  /** kafkajs gave up (it has already left the group and disconnected). */
+  private async crashed(err: unknown): Promise<void> {
+    let error = toGokaError(err, { operation: this.name, brokers: this.options.brokers });
+    if (isUnknownTopic(err)) {
+      // kafkajs does not say which topic disappeared.
+      const ops = new ClusterOps(this.kafka, this.options.brokers, this.name);
+      try {
+        await ops.connect();
+        for (const topic of this.topics) {
+          if (!(await ops.topicInfo(topic))) {
+            error = new UnknownTopicError(topic, { cause: err, detail: `consumed by group "${this.config.groupId}"` });
+            break;
+          }
+        }
+      } catch {
+        // The plain error above still says what happened.
+      } finally {
+        await ops.disconnect().catch(() => undefined);
+      }
+    }
+    this.fail(error);
   }
 
   private fail(err: Error): void {

@@ -46,6 +46,8 @@ export class KafkajsPartitionReader implements PartitionReader {
   private stopped = false;
   private failure: Error | undefined;
   private generation = 0;
+  /** Successful fetches so far: a failure after some success starts a new retry budget. */
+  private fetched = 0;
   private readonly wakers = new Set<() => void>();
   private readonly maxWaitMs: number;
   private readonly name: string;
@@ -109,13 +111,12 @@ export class KafkajsPartitionReader implements PartitionReader {
           list.push(s);
         }
         const generation = ++this.generation;
+        const fetchedBefore = this.fetched;
         const outcomes = await Promise.all([...byLeader].map(([leader, list]) => this.fetchLoop(ops, leader, list, generation, handler)));
         if (this.stopped || this.failure) break;
         const errors = outcomes.filter((o): o is Error => o instanceof Error);
-        if (errors.length === 0) {
-          failures = 0;
-          continue;
-        }
+        if (this.fetched > fetchedBefore) failures = 0;
+        if (errors.length === 0) continue;
         // A leader moved, a broker went away or the topic was deleted: back off, then re-read metadata.
         if (++failures > this.options.retry.retries) throw ops.error(errors[0], 'fetch', this.config.topic);
         await this.sleep(Math.min(this.options.retry.initialRetryTime * this.options.retry.multiplier ** (failures - 1), this.options.retry.maxRetryTime));
@@ -154,6 +155,7 @@ export class KafkajsPartitionReader implements PartitionReader {
         outcome = await this.fetch(ops, leader, request);
       }
       if (!active()) return undefined;
+      if (!('error' in outcome)) this.fetched++;
       if ('error' in outcome) {
         const e = outcome.error as { name?: string; partition?: number };
         const s = e.name === 'KafkaJSOffsetOutOfRange' && typeof e.partition === 'number' ? byPartition.get(e.partition) : undefined;

@@ -133,3 +133,18 @@ describe('kafkajs group consumer', () => {
     await expect(c.commit([{ topic, partition: 0, offset: 1 }])).rejects.toThrow(/commit\(\) while closed/);
   });
 });
+
+describe('kafkajs group consumer failures', () => {
+  it('rejects run() when a topic is deleted while consuming', async () => {
+    const topic = await fx.topic('deleted', 1);
+    let assigned = false;
+    const c = consumer(unique('deleted'), [topic]);
+    const running = c.run({ onAssigned: async () => void (assigned = true), onRevoked: async () => undefined, onBatch: async () => undefined });
+    running.catch(() => undefined);
+    await waitFor('assigned', () => assigned);
+    const started = Date.now();
+    await fx.admin.deleteTopic(topic);
+    await expect(running).rejects.toMatchObject({ name: 'UnknownTopicError', topic });
+    expect(Date.now() - started).toBeLessThan(20000);
+  });
+});

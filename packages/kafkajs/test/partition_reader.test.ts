@@ -105,3 +105,19 @@ describe('kafkajs partition reader', () => {
     expect(beyond.caughtUp).toEqual([6]);
   });
 });
+
+describe('kafkajs partition reader failures', () => {
+  it('rejects with UnknownTopicError when its topic is deleted while following', async () => {
+    const topic = await fx.topic('deleted', 1);
+    const reader = fx.client.partitionReader({ topic, partitions: [{ partition: 0, from: 'oldest' }], follow: true, maxWaitMs: 100 });
+    fx.defer(() => reader.stop());
+    let caughtUp = false;
+    const running = reader.run({ onBatch: async () => undefined, onCaughtUp: () => void (caughtUp = true) });
+    running.catch(() => undefined);
+    await waitFor('caught up', () => caughtUp);
+    const started = Date.now();
+    await fx.admin.deleteTopic(topic);
+    await expect(running).rejects.toMatchObject({ name: 'UnknownTopicError', topic });
+    expect(Date.now() - started).toBeLessThan(15000);
+  });
+});

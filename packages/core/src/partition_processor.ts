@@ -32,6 +32,11 @@ export interface PartitionProcessorDeps {
   reportFailure(error: Error): void;
   /** Whether the processor has failed or is stopping: no further message may start. */
   halted(): boolean;
+  /**
+   * Asks the owner to send the buffered table writes soon (the buffer reached `maxBufferedWrites`);
+   * without it the buffer sends them itself.
+   */
+  requestFlush?(): void;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -75,7 +80,7 @@ export class PartitionProcessor implements ContextHost {
     }
     for (const topic of deps.graph.joins.keys()) this.joinValues.set(topic, new Map());
     if (deps.table && deps.graph.tableTopic) {
-      this.writes = new TableWriteBuffer(deps.graph.tableTopic, deps.partition, deps.producer, deps.table.storage, deps.options.maxBufferedWrites);
+      this.writes = new TableWriteBuffer(deps.graph.tableTopic, deps.partition, deps.producer, deps.table.storage, deps.options.maxBufferedWrites, deps.requestFlush);
     }
   }
 
@@ -306,6 +311,24 @@ export class PartitionProcessor implements ContextHost {
     this.writes?.flush();
   }
 
+  /** Whether table writes wait to be sent. */
+  hasPendingWrites(): boolean {
+    return (this.writes?.pendingKeys ?? 0) > 0;
+  }
+
+  /**
+   * The offset to resume from per input topic that delivered anything: the finished prefix, or the
+   * first delivered offset when none finished. Committing it changes nothing but proves membership.
+   */
+  positionOffsets(): TopicPartitionOffset[] {
+    const out: TopicPartitionOffset[] = [];
+    for (const [topic, tracker] of this.trackers) {
+      const offset = tracker.committable >= 0 ? tracker.committable : tracker.oldestHeldOffset;
+      if (offset !== undefined) out.push({ topic, partition: this.partition, offset });
+    }
+    return out;
+  }
+
   /** Offsets that advanced since the last commit: the next offset to read per input topic. */
   committableOffsets(): TopicPartitionOffset[] {
     const out: TopicPartitionOffset[] = [];
@@ -332,10 +355,14 @@ export class PartitionProcessor implements ContextHost {
    * (effects the failed message issued may be visible then, as its emits are; the message itself is
    * processed again after a restart). Without a commit to follow nothing more is sent: writes whose
    * input offsets cannot be committed would only be applied twice when the input is processed again.
+   * With `discard` (the partition was lost to another member) the unsent writes are dropped at once.
    */
-  async drain(mode: { graceful: boolean; flush: boolean }, interrupted: Promise<unknown>, onSlow?: (held: Record<string, number>) => void): Promise<void> {
+  async drain(mode: { graceful: boolean; flush: boolean; discard?: boolean }, interrupted: Promise<unknown>, onSlow?: (held: Record<string, number>) => void): Promise<void> {
     this.closing = true;
-    if (mode.graceful) {
+    if (mode.discard) {
+      // The partition was lost: nothing more of it may reach Kafka (see TableWriteBuffer.discard).
+      this.writes?.discard();
+    } else if (mode.graceful) {
       await Promise.race([this.exclusiveTail, interrupted]);
       this.writes?.flush();
       const idle = Promise.all([...this.trackers.values()].map((t) => t.whenIdle()));

@@ -312,6 +312,7 @@ export class ProcessorRun {
         topicPartitions: this.topicPartitions,
         reportFailure: (error) => this.fail(error),
         halted: () => this.halted,
+        requestFlush: () => this.commitTick(),
       }),
     );
   }
@@ -327,14 +328,24 @@ export class ProcessorRun {
    * open and follow.
    */
   private async closePartitions(partitions: readonly number[], commit: boolean): Promise<void> {
+    const owned = partitions.map((p) => this.partitions.get(p)).filter((pp): pp is PartitionProcessor => pp !== undefined);
+    // Whether this instance still is the group member that owns them: if not (its session expired,
+    // e.g. after a pause longer than the session timeout), another member may be writing the table
+    // already, and the buffered writes, computed from older values, must not overwrite its newer ones.
+    const lost = commit && !this.failure && owned.length > 0 && !(await this.confirmMembership(owned));
+    if (lost) {
+      this.logger.warn('partitions were lost to another member: their unsent table writes are dropped, their uncommitted messages will be processed again', {
+        partitions: owned.map((pp) => pp.partition),
+      });
+    }
     await Promise.all(
       partitions.map(async (partition) => {
         const pp = this.partitions.get(partition);
         if (pp) {
-          await pp.drain({ graceful: !this.failure, flush: commit }, this.failedPromise, (held) =>
+          await pp.drain({ graceful: !this.failure, flush: commit, discard: lost }, this.failedPromise, (held) =>
             this.logger.warn('still waiting for messages to finish before the partition can be released (a deferred commit not called?)', { partition, held }),
           );
-          if (commit) await this.commit(false, [pp]);
+          if (commit && !lost) await this.commit(false, [pp]);
           this.partitions.delete(partition);
         }
         const tables = this.tables.get(partition);
@@ -359,27 +370,58 @@ export class ProcessorRun {
   }
 
   /**
-   * Commits the finished prefix of every (or the given) partition; with `flush`, sends buffered
-   * table writes first. Commits run one after another so a slow older commit never overwrites a newer one.
+   * Commits the finished prefix of every (or the given) partition; with `flush`, then sends the
+   * buffered table writes. Commits run one after another so a slow older commit never overwrites a newer one.
+   *
+   * Table writes go out only after a commit succeeded: the commit proves this instance is still the
+   * group member owning the partitions (Kafka rejects commits of members it no longer knows). A member
+   * that was paused past its session (a long GC or blocked event loop, a frozen VM, SIGSTOP) has been
+   * replaced meanwhile; sending its buffered writes would overwrite the new owner's newer table values
+   * with older ones and lose counts. With writes waiting, the commit includes every partition's
+   * position even when it did not advance, so there is always something to commit.
    */
   private commit(flush: boolean, only: readonly PartitionProcessor[] | undefined): Promise<void> {
     const run = this.commitChain.then(async () => {
       const consumer = this.consumer;
       const pps = only ?? [...this.partitions.values()];
-      if (flush && !this.failure) for (const pp of pps) pp.flushWrites();
+      const flushing = flush && !this.failure ? pps.filter((pp) => pp.hasPendingWrites()) : [];
       const offsets: TopicPartitionOffset[] = [];
-      for (const pp of pps) offsets.push(...pp.committableOffsets());
-      if (offsets.length === 0 || !consumer) return;
-      try {
-        await consumer.commit(offsets);
-        for (const pp of pps) pp.markCommitted(offsets);
-      } catch (error) {
-        // Not fatal: the offsets stay committable and go out with the next commit; at worst a new owner reprocesses them.
-        this.logger.warn('committing offsets failed', { error, offsets: offsets.map((o) => `${o.topic}/${o.partition}@${o.offset}`).join(',') });
+      for (const pp of pps) offsets.push(...(flushing.length > 0 ? pp.positionOffsets() : pp.committableOffsets()));
+      // Writes of visits on partitions that never delivered a message have no offset to prove membership with.
+      if (offsets.length > 0 && consumer && !(await this.commitOffsets(consumer, pps, offsets))) {
+        if (flushing.length > 0) this.logger.warn('table writes held back until a commit confirms this instance still owns its partitions');
+        return;
       }
+      for (const pp of flushing) pp.flushWrites();
     });
     this.commitChain = run.catch(() => undefined);
     return run;
+  }
+
+  /** Commits the positions of `pps` (unchanged or not): resolves whether the group accepted this instance's commit. */
+  private confirmMembership(pps: readonly PartitionProcessor[]): Promise<boolean> {
+    const run = this.commitChain.then(() => {
+      const consumer = this.consumer;
+      const offsets = pps.flatMap((pp) => pp.positionOffsets());
+      return offsets.length === 0 || !consumer ? true : this.commitOffsets(consumer, pps, offsets);
+    });
+    this.commitChain = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  private async commitOffsets(consumer: GroupConsumer, pps: readonly PartitionProcessor[], offsets: TopicPartitionOffset[]): Promise<boolean> {
+    try {
+      await consumer.commit(offsets);
+      for (const pp of pps) pp.markCommitted(offsets);
+      return true;
+    } catch (error) {
+      // Not fatal: the offsets stay committable and go out with the next commit; at worst a new owner reprocesses them.
+      this.logger.warn('committing offsets failed', { error, offsets: offsets.map((o) => `${o.topic}/${o.partition}@${o.offset}`).join(',') });
+      return false;
+    }
   }
 
   // --- queries --------------------------------------------------------------------------------

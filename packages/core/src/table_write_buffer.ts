@@ -41,6 +41,7 @@ export class TableWriteBuffer {
   private applyChain: Promise<void> = Promise.resolve();
   private appliedNotPruned: Generation[] = [];
   private broken = false;
+  private discarded = false;
   private inFlightGenerations = 0;
   /** Table records sent (after coalescing). */
   sentRecords = 0;
@@ -55,6 +56,11 @@ export class TableWriteBuffer {
     private readonly producer: Producer,
     private readonly storage: Storage,
     private readonly maxBuffered: number,
+    /**
+     * Called instead of flushing when a generation reaches `maxBuffered` keys, so the owner can send
+     * it the way it sends every generation (after confirming it still owns the partition).
+     */
+    private readonly onFull?: () => void,
   ) {
     this.current = this.newGeneration();
   }
@@ -85,6 +91,8 @@ export class TableWriteBuffer {
    * applied. Sends the generation early when it reached the size limit.
    */
   put(key: string, value: Buffer | null, holder: EffectHolder): void {
+    // A discarded buffer's partition is gone: its messages are never committed here, so their writes can go too.
+    if (this.discarded) return;
     const gen = this.current;
     const entry = this.overlay.get(key);
     if (entry !== undefined && entry.generation === gen.id) entry.value = value;
@@ -102,13 +110,16 @@ export class TableWriteBuffer {
         gen.holders.push(holder);
       }
     }
-    if (gen.writes.size >= this.maxBuffered) this.flush();
+    if (gen.writes.size >= this.maxBuffered) {
+      if (this.onFull) this.onFull();
+      else this.flush();
+    }
   }
 
   /** Sends the current generation (if it has writes) and chains its application to storage. */
   flush(): void {
     const gen = this.current;
-    if (gen.writes.size === 0) return;
+    if (gen.writes.size === 0 || this.discarded) return;
     this.current = this.newGeneration();
     this.inFlightGenerations++;
     let outstanding = gen.writes.size;
@@ -169,6 +180,21 @@ export class TableWriteBuffer {
       }
     }
     this.appliedNotPruned = [];
+  }
+
+  /**
+   * Drops the writes not sent yet and ignores later ones, for a partition this instance lost (its
+   * group membership expired, so another member may own the partition and write newer values that
+   * these stale ones would overwrite). Their messages stay uncommitted and are processed again by
+   * the partition's owner. Generations already sent still complete and apply.
+   */
+  discard(): void {
+    this.discarded = true;
+    const gen = this.current;
+    for (const key of gen.writes.keys()) {
+      if (this.overlay.get(key)?.generation === gen.id) this.overlay.delete(key);
+    }
+    this.current = this.newGeneration();
   }
 
   /** Generations sent but not yet applied. */

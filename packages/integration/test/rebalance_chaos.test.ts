@@ -1,7 +1,9 @@
 /**
  * "No data lost" through rebalances under load: two counter workers (separate processes) share the
  * partitions while messages keep coming; a third joins, takes its share, and is SIGKILLed; the
- * survivors take its partitions back after its session expires and finish the work.
+ * survivors take its partitions back after its session expires and finish the work. And a member
+ * paused past its session (SIGSTOP, like a long GC pause) must not overwrite its successor's newer
+ * table values with its stale buffered ones when it resumes.
  */
 import { Emitter, stringCodec } from '@goka-ts/core';
 import { kafkajsClient } from '@goka-ts/kafkajs';
@@ -12,6 +14,13 @@ import { compareCounts, lost, NOTHING_LOST, readTableThroughView } from './suppo
 import { alive, CounterWorker, killAllWorkers } from './support/worker_process';
 
 const consumer = { sessionTimeoutMs: 4000, heartbeatIntervalMs: 400, rebalanceTimeoutMs: 10_000, maxWaitMs: 100 };
+
+/** The partitions the workers own together, sorted, as "0,1,...". */
+const owned = (...workers: CounterWorker[]) =>
+  workers
+    .flatMap((w) => w.assignment)
+    .sort((x, y) => x - y)
+    .join(',');
 
 describe('rebalance under load with a crashing member (kafkajs)', () => {
   let cluster: TestCluster;
@@ -34,11 +43,6 @@ describe('rebalance under load with a crashing member (kafkajs)', () => {
     const config: CounterWorkerConfig = { brokers: brokers(), group, input, consumer, commitIntervalMs: 500 };
     const total = 24_000;
     const committed = () => cluster.committedTotal(group, input);
-    const owned = (...workers: CounterWorker[]) =>
-      workers
-        .flatMap((w) => w.assignment)
-        .sort((x, y) => x - y)
-        .join(',');
 
     await load.emit(3_000);
     const a = new CounterWorker('a', config);
@@ -69,5 +73,40 @@ describe('rebalance under load with a crashing member (kafkajs)', () => {
     expect(counts.size).toBe(400);
     expect(result.countedTotal).toBeGreaterThanOrEqual(total);
     expect(a.processed + b.processed + c.processed).toBeGreaterThanOrEqual(result.countedTotal);
+  });
+
+  it('a member paused past its session (SIGSTOP) and resumed does not overwrite newer counts with stale ones', async () => {
+    const input = await cluster.createTopic(uniqueName('pause-in'), 6);
+    const group = uniqueName('pause');
+    cluster.ownGroup(group);
+    emitter = new Emitter(input, stringCodec, { client: cluster.client, producer: { lingerMs: 5 } });
+    const load = new CountingLoad(emitter, 300);
+    // A long commit interval: the paused member holds up to a second of buffered table writes.
+    const config: CounterWorkerConfig = { brokers: brokers(), group, input, consumer, commitIntervalMs: 1_000 };
+    const total = 20_000;
+    const committed = () => cluster.committedTotal(group, input);
+
+    await load.emit(3_000);
+    const a = new CounterWorker('a', config);
+    const b = new CounterWorker('b', config);
+    await waitFor('a and b share the partitions', () => alive(a, b) && a.state === 'running' && b.state === 'running' && owned(a, b) === '0,1,2,3,4,5' && a.assignment.length === 3, 60_000);
+    const rest = load.emit(total - 3_000, { chunk: 250, pauseMs: 100 });
+    await waitFor('b processed 2k messages', () => alive(a, b) && b.processed >= 2_000, 60_000);
+    b.child.kill('SIGSTOP');
+    // b's session expires; a takes every partition and processes everything, b's uncommitted work included.
+    await waitFor('a owns every partition', () => alive(a) && a.assignment.length === 6, 60_000);
+    await rest;
+    await waitFor('a committed every message', async () => alive(a) && (await committed()) === total, 60_000);
+    const resumedAt = b.processed;
+    b.child.kill('SIGCONT');
+    // b wakes up with its stale buffer, finds it lost its membership, rejoins and takes partitions back.
+    await waitFor('a and b share the partitions again', () => alive(a, b) && a.state === 'running' && b.state === 'running' && owned(a, b) === '0,1,2,3,4,5' && a.assignment.length === 3, 60_000);
+    await Promise.all([a.terminate(), b.terminate()]);
+    expect(b.processed).toBeGreaterThanOrEqual(resumedAt);
+
+    const counts = await readTableThroughView(cluster.client, `${group}-table`);
+    const result = compareCounts(counts, load.acked);
+    expect(lost(result)).toEqual(NOTHING_LOST);
+    expect(result.countedTotal).toBeGreaterThanOrEqual(total);
   });
 });

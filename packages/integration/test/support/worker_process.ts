@@ -55,6 +55,8 @@ export class CounterWorker {
     this.child.stderr!.setEncoding('utf8');
     this.child.stderr!.on('data', (chunk: string) => {
       this.stderr = (this.stderr + chunk).slice(-20_000);
+      // With GOKA_LOG_LEVEL set the worker logs; show its lines as they come, marked with its name.
+      if (process.env.GOKA_LOG_LEVEL) process.stderr.write(chunk.replace(/^(?=.)/gm, `[${name}] `));
     });
     this.child.on('message', (message: WorkerReport) => this.onReport(message));
     this.exited = new Promise((resolve) => {

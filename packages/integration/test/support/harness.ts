@@ -8,6 +8,7 @@
 import type { KafkaClient, KafkaMessage, Logger, StorageBuilder, TopicPartitionOffset } from '@goka-ts/api';
 import { consoleLogger, defineGroup, int64Codec, murmur2Hasher, Processor, silentLogger, stringCodec } from '@goka-ts/core';
 import type { GroupGraph, ProcessorOptions } from '@goka-ts/core';
+import { confluentClient } from '@goka-ts/confluent';
 import { kafkajsClient } from '@goka-ts/kafkajs';
 import { memoryStorage } from '@goka-ts/storage-memory';
 
@@ -31,8 +32,11 @@ function factory(name: string, create: () => KafkaClient): ClientFactory {
   return { name, create, toString: () => name };
 }
 
-/** The adapters every integration suite runs against (the confluent adapter joins here). */
-export const clients: readonly ClientFactory[] = [factory('kafkajs', () => kafkajsClient({ brokers: brokers() }))];
+/** The adapters every integration suite runs against: the same tests, parameterized by client. */
+export const clients: readonly ClientFactory[] = [
+  factory('kafkajs', () => kafkajsClient({ brokers: brokers() })),
+  factory('confluent', () => confluentClient({ brokers: brokers() })),
+];
 
 /** Log output of components under test: silent unless `GOKA_LOG_LEVEL` is set. */
 export const testLogger: Logger = process.env.GOKA_LOG_LEVEL ? consoleLogger() : silentLogger;

@@ -1,0 +1,144 @@
+/**
+ * The processor publishes table writes only while a commit proves it still is the group member that
+ * owns the partitions, and drops the unsent writes of partitions it lost: a member that resumes after
+ * its session expired must not overwrite its successor's newer table values with stale ones.
+ */
+import { GokaError, type GroupConsumer, type GroupHandler, type KafkaMessage, type TopicPartitionOffset } from '@goka-ts/api';
+import { int64Codec, stringCodec } from '../src/codecs';
+import { defineGroup } from '../src/define_group';
+import { Processor } from '../src/processor';
+import { FakeKafka, recordingLogger } from './fake_kafka';
+
+/** A group consumer the test drives: assignments, batches and revocations on demand; commits can be rejected. */
+class ScriptedConsumer implements GroupConsumer {
+  handler: GroupHandler | undefined;
+  readonly commits: TopicPartitionOffset[][] = [];
+  rejectedCommits = 0;
+  /** Commits fail as they do for a member the coordinator no longer knows. */
+  rejectCommits = false;
+  private owned: number[] = [];
+  private end!: () => void;
+
+  run(handler: GroupHandler): Promise<void> {
+    this.handler = handler;
+    return new Promise((resolve) => (this.end = resolve));
+  }
+  pause(): void {}
+  resume(): void {}
+  assignment(): readonly number[] {
+    return this.owned;
+  }
+  async commit(offsets: readonly TopicPartitionOffset[]): Promise<void> {
+    if (this.rejectCommits) {
+      this.rejectedCommits++;
+      throw new GokaError('commit failed: The coordinator is not aware of this member');
+    }
+    this.commits.push([...offsets]);
+  }
+  async assign(partitions: number[]): Promise<void> {
+    this.owned = partitions;
+    await this.handler!.onAssigned(partitions);
+  }
+  async revoke(): Promise<void> {
+    const partitions = this.owned;
+    this.owned = [];
+    await this.handler!.onRevoked(partitions);
+  }
+  async close(): Promise<void> {
+    if (this.owned.length) await this.revoke();
+    this.end();
+  }
+}
+
+class ScriptedKafka extends FakeKafka {
+  readonly consumer = new ScriptedConsumer();
+  override groupConsumer(): GroupConsumer {
+    return this.consumer;
+  }
+}
+
+function batch(keys: string[], first: number): { topic: string; partition: number; messages: KafkaMessage[]; highWatermark: number } {
+  const messages = keys.map((key, i) => ({ topic: 'in', partition: 0, offset: first + i, key: Buffer.from(key), value: Buffer.from('x'), headers: {}, timestamp: 0 }));
+  return { topic: 'in', partition: 0, messages, highWatermark: first + keys.length };
+}
+
+async function until(what: string, check: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function setup() {
+  const kafka = new ScriptedKafka();
+  kafka.createTopic('in', 1);
+  const graph = defineGroup('count', {
+    inputs: { in: { codec: stringCodec, handler: (ctx) => ctx.setValue((ctx.value() ?? 0) + 1) } },
+    persist: int64Codec,
+  });
+  const logger = recordingLogger();
+  const processor = new Processor(graph, { client: kafka, commitIntervalMs: 20, logger });
+  const running = processor.run();
+  await until('the consumer runs', () => kafka.consumer.handler !== undefined);
+  await kafka.consumer.assign([0]);
+  const table = () => kafka.topic('count-table').partitions[0].map((m) => `${m.key}=${m.value}`);
+  const lastCommit = () => kafka.consumer.commits.at(-1)?.find((o) => o.topic === 'in')?.offset;
+  return { kafka, processor, running, table, lastCommit, logger };
+}
+
+describe('Processor: table writes need proven group membership', () => {
+  it('holds table writes back while commits are rejected and sends them after the next successful commit', async () => {
+    const { kafka, processor, running, table, lastCommit, logger } = await setup();
+    kafka.consumer.rejectCommits = true;
+    await kafka.consumer.handler!.onBatch(batch(['a', 'a', 'b'], 0));
+    await until('a few rejected commits', () => kafka.consumer.rejectedCommits >= 3);
+    expect(table()).toEqual([]);
+    expect(logger.lines.some((l) => l.message.startsWith('table writes held back'))).toBe(true);
+
+    kafka.consumer.rejectCommits = false;
+    await until('the writes are sent and their offsets committed', () => lastCommit() === 3);
+    expect(table()).toEqual(['a=2', 'b=1']);
+    await processor.stop();
+    await running;
+  });
+
+  it('drops the unsent writes of partitions lost to another member and commits nothing for them', async () => {
+    const { kafka, processor, running, table, lastCommit, logger } = await setup();
+    await kafka.consumer.handler!.onBatch(batch(['a', 'a'], 0));
+    await until('the first writes committed', () => lastCommit() === 2);
+    expect(table()).toEqual(['a=2']);
+
+    // The session expired meanwhile: the coordinator rejects this member's commits.
+    kafka.consumer.rejectCommits = true;
+    await kafka.consumer.handler!.onBatch(batch(['a', 'a', 'a'], 2));
+    await sleep(60);
+    await kafka.consumer.revoke();
+    expect(logger.lines.some((l) => l.message.startsWith('partitions were lost'))).toBe(true);
+
+    // Reassigned (the consumer rejoined): nothing stale was written, nothing was committed, and the
+    // table partition continues from what Kafka holds.
+    kafka.consumer.rejectCommits = false;
+    await sleep(60);
+    expect(table()).toEqual(['a=2']);
+    expect(lastCommit()).toBe(2);
+    await kafka.consumer.assign([0]);
+    await kafka.consumer.handler!.onBatch(batch(['a', 'a', 'a'], 2));
+    await until('the reprocessed messages committed', () => lastCommit() === 5);
+    expect(table()).toEqual(['a=2', 'a=5']);
+    await processor.stop();
+    await running;
+  });
+
+  it('a revocation of a partition it still owns flushes and commits everything', async () => {
+    const { kafka, processor, running, table, lastCommit } = await setup();
+    await kafka.consumer.handler!.onBatch(batch(['a', 'b', 'a'], 0));
+    await kafka.consumer.revoke();
+    expect(table()).toEqual(['a=2', 'b=1']);
+    expect(lastCommit()).toBe(3);
+    await processor.stop();
+    await running;
+  });
+});

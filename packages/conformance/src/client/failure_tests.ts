@@ -17,7 +17,8 @@ export function failureTests(ctx: SuiteContext): void {
   describe('failures', () => {
     afterEach(() => ctx.cleanup());
 
-    it('fails with KafkaConnectionError in bounded time when no broker is reachable', async () => {
+    const network = ctx.options.testUnreachableBroker === false ? it.skip : it;
+    network('fails with KafkaConnectionError in bounded time when no broker is reachable', async () => {
       const bound = ctx.options.unreachableWithinMs ?? 15000;
       const client = await ctx.factory(['127.0.0.1:1']);
       const admin = client.admin();

@@ -10,6 +10,11 @@ export type ClientFactory = (brokers: readonly string[]) => KafkaClient | Promis
 export interface DescribeClientOptions {
   /** Upper bound for failing against an unreachable broker (ms). Default 15000. */
   readonly unreachableWithinMs?: number;
+  /**
+   * Whether to run the unreachable-broker test. Default true; `false` for clients without a network
+   * (an in-memory client cannot be unreachable).
+   */
+  readonly testUnreachableBroker?: boolean;
   /** Session timeout of the suite's group consumers (ms). Default 6000 (the broker must allow it). */
   readonly sessionTimeoutMs?: number;
   /** Heartbeat interval of the suite's group consumers (ms). Default 500. */

@@ -3,6 +3,9 @@ import type { Kafka } from 'kafkajs';
 import { hasErrorType, isConnectionError, isUnknownTopic, toGokaError } from './errors';
 import { createCluster, EARLIEST_OFFSET, LATEST_OFFSET, READ_UNCOMMITTED, type InternalBroker, type InternalCluster, type InternalMetadata } from './internals';
 
+/** Errors a partition answers with while its leadership is moving; asking the new leader helps. */
+const LEADERSHIP_ERRORS = ['NOT_LEADER_FOR_PARTITION', 'LEADER_NOT_AVAILABLE', 'NOT_LEADER_OR_FOLLOWER'] as const;
+
 /** What the adapter needs to know about a topic. */
 export interface TopicInfo {
   readonly topic: string;
@@ -94,6 +97,22 @@ export class ClusterOps {
 
   /** The oldest (`'earliest'`) or next-to-be-written (`'latest'`) offset of each partition, from its leader. */
   async listOffsets(info: TopicInfo, partitions: readonly number[], which: 'earliest' | 'latest'): Promise<Map<number, number>> {
+    // Leadership moves (a topic another instance created a moment ago, a broker restart): refresh the
+    // leaders and ask again for a bounded time instead of failing the caller at once.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.listOffsetsOnce(info, partitions, which);
+      } catch (err) {
+        if (!LEADERSHIP_ERRORS.some((type) => hasErrorType(err, type)) || attempt >= 50) {
+          throw this.error(err, `offsets of "${info.topic}"`, info.topic);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        info = await this.requireTopic(info.topic);
+      }
+    }
+  }
+
+  private async listOffsetsOnce(info: TopicInfo, partitions: readonly number[], which: 'earliest' | 'latest'): Promise<Map<number, number>> {
     const timestamp = which === 'earliest' ? EARLIEST_OFFSET : LATEST_OFFSET;
     const byLeader = new Map<number, number[]>();
     for (const p of partitions) {
@@ -104,21 +123,17 @@ export class ClusterOps {
       list.push(p);
     }
     const result = new Map<number, number>();
-    try {
-      await Promise.all(
-        [...byLeader].map(async ([leader, ps]) => {
-          const broker = await this.cluster.findBroker({ nodeId: leader });
-          const response = await broker.listOffsets({
-            replicaId: -1,
-            isolationLevel: READ_UNCOMMITTED,
-            topics: [{ topic: info.topic, partitions: ps.map((partition) => ({ partition, timestamp })) }],
-          });
-          for (const t of response.responses) for (const p of t.partitions) result.set(p.partition, Number(p.offset));
-        }),
-      );
-    } catch (err) {
-      throw this.error(err, `offsets of "${info.topic}"`, info.topic);
-    }
+    await Promise.all(
+      [...byLeader].map(async ([leader, ps]) => {
+        const broker = await this.cluster.findBroker({ nodeId: leader });
+        const response = await broker.listOffsets({
+          replicaId: -1,
+          isolationLevel: READ_UNCOMMITTED,
+          topics: [{ topic: info.topic, partitions: ps.map((partition) => ({ partition, timestamp })) }],
+        });
+        for (const t of response.responses) for (const p of t.partitions) result.set(p.partition, Number(p.offset));
+      }),
+    );
     return result;
   }
 

@@ -80,6 +80,8 @@ describe('kafkajs partition reader', () => {
     } finally {
       await producer.disconnect();
     }
+    // The coordinator writes the commit marker after commit() returns: wait until it is in the log.
+    for (let i = 0; i < 100 && (await fx.admin.partitionOffsets(topic))[0]!.newest < 4; i++) await new Promise((r) => setTimeout(r, 50));
     const { messages, caughtUp } = await read(topic, 'oldest');
     expect(messages.map((m) => m.value!.toString())).toEqual(['t0', 't1', 't2']);
     expect(caughtUp).toEqual([4]); // three records and the commit marker

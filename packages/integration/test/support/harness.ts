@@ -5,7 +5,7 @@
  *
  * Every suite runs once per adapter: `describe.each(clients)('... (%s)', (client) => ...)`.
  */
-import type { KafkaClient, KafkaMessage, Logger, StorageBuilder, TopicPartitionOffset } from '@goka-ts/api';
+import type { KafkaClient, KafkaMessage, Logger, PartitionOffsets, StorageBuilder, TopicPartitionOffset } from '@goka-ts/api';
 import { consoleLogger, defineGroup, int64Codec, murmur2Hasher, Processor, silentLogger, stringCodec } from '@goka-ts/core';
 import type { GroupGraph, ProcessorOptions } from '@goka-ts/core';
 import { confluentClient } from '@goka-ts/confluent';
@@ -169,6 +169,12 @@ export class TestCluster {
   async committed(group: string, topic: string): Promise<TopicPartitionOffset[]> {
     await this.connect();
     return this.admin.committedOffsets(group, topic);
+  }
+
+  /** Oldest and newest (high watermark) offset of every partition of a topic. */
+  async partitionOffsets(topic: string): Promise<PartitionOffsets[]> {
+    await this.connect();
+    return this.admin.partitionOffsets(topic);
   }
 
   /** Sum over partitions of the committed offsets (`-1` counts as 0). */

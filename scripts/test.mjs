@@ -1,4 +1,4 @@
-// `pnpm test`: builds every package, starts Kafka and Redis when KAFKA_BROKERS / REDIS_URL are not
+// `pnpm test`: builds and type-checks every package, starts Kafka and Redis when KAFKA_BROKERS / REDIS_URL are not
 // given, runs every package's jest suite through turbo, and ends with one line: "N passed, N failed".
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -15,9 +15,11 @@ function run(cmd, args, env = process.env) {
   return r.status ?? 1;
 }
 
-let status = run('pnpm', ['exec', 'turbo', 'run', 'build', '--output-logs=errors-only']);
+// Tests run through swc, which strips types: the strict type check of sources and tests (including
+// the compile-time type tests of the graph) runs here, before any test.
+let status = run('pnpm', ['exec', 'turbo', 'run', 'build', 'typecheck', '--output-logs=errors-only']);
 if (status !== 0) {
-  console.error('build failed');
+  console.error('build or type check failed');
   console.log('0 passed, 1 failed');
   process.exit(1);
 }

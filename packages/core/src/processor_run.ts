@@ -29,6 +29,8 @@ export class ProcessorRun {
   private readonly views = new Map<string, View<unknown>>();
   private readonly topicPartitions = new Map<string, number>();
   private readonly abort = new AbortController();
+  /** The recovery of an assignment in progress, which a revocation may stop. */
+  private recovering: { readonly partitions: ReadonlySet<number>; readonly abort: AbortController; readonly done: Promise<void> } | undefined;
   private readonly haltPromise: Promise<void>;
   private readonly failedPromise: Promise<void>;
   private signalHalt!: () => void;
@@ -279,7 +281,7 @@ export class ProcessorRun {
     }
     // The group table and joined tables of every new partition recover before any message of it is
     // processed (the consumer delivers nothing before this resolves); one reader per topic.
-    if (!(await recoverFollowers(followers, this.abort.signal, this.admin)) || this.halted) return;
+    if (!(await this.recoverAssigned(fresh, followers)) || this.halted) return;
     for (const partition of fresh) this.startPartition(partition, this.tables.get(partition)!);
     // Tables recovered ahead or kept from the last revocation that did not come back are closed,
     // unless hot standby keeps them following.
@@ -317,8 +319,38 @@ export class ProcessorRun {
     );
   }
 
+  /**
+   * Recovers the tables of newly assigned partitions. A revocation of all of them stops the recovery
+   * (see {@link revoke}): what was read so far stays in local storage, and the group does not wait
+   * for a table that another member will own (Goka waits, and large tables stall rebalances).
+   */
+  private async recoverAssigned(partitions: readonly number[], followers: readonly TableFollower[]): Promise<boolean> {
+    const abort = new AbortController();
+    const onHalt = () => abort.abort();
+    this.abort.signal.addEventListener('abort', onHalt, { once: true });
+    let settled!: () => void;
+    this.recovering = { partitions: new Set(partitions), abort, done: new Promise<void>((resolve) => (settled = resolve)) };
+    try {
+      return await recoverFollowers(followers, abort.signal, this.admin);
+    } finally {
+      this.abort.signal.removeEventListener('abort', onHalt);
+      this.recovering = undefined;
+      settled();
+    }
+  }
+
   private async revoke(partitions: readonly number[]): Promise<void> {
     this.logger.info('partitions revoked', { partitions: [...partitions] });
+    const recovering = this.recovering;
+    if (recovering) {
+      // Only when every partition still recovering goes away: a partition that stays must start.
+      const revoked = new Set(partitions);
+      if ([...recovering.partitions].every((p) => revoked.has(p))) {
+        this.logger.info('partitions revoked during recovery: recovery stops, what it read stays in local storage', { partitions: [...recovering.partitions] });
+        recovering.abort.abort();
+      }
+      await recovering.done;
+    }
     await this.closePartitions(partitions, !this.consumerLost);
   }
 

@@ -58,6 +58,18 @@ export class CountingLoad {
     }
   }
 
+  /**
+   * Emits chunk after chunk until `signal` aborts (then finishes the running chunk): a load that
+   * lasts as long as a test's steps need, however fast or slow the machine is.
+   */
+  async emitUntil(signal: AbortSignal, options: Omit<LoadOptions, 'signal'> = {}): Promise<void> {
+    const chunk = options.chunk ?? 500;
+    while (!signal.aborted) {
+      await this.emit(chunk, { ...options, signal });
+      if (options.pauseMs && !signal.aborted) await sleep(options.pauseMs);
+    }
+  }
+
   private async send(n: number, options: LoadOptions): Promise<void> {
     const key = this.keyOf(n);
     for (;;) {

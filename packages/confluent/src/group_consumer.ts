@@ -57,8 +57,10 @@ export function groupConsumerConfig(options: ResolvedOptions, config: GroupConsu
 /**
  * Group consumer on librdkafka with eager rebalancing and the range assignor, which gives every
  * member the same partition numbers of all topics when their partition counts are equal (checked
- * at start, and every assignment is verified). Partitions are assigned at once but paused until
- * `onAssigned` resolves; revocation waits for in-flight batches, then `onRevoked`, then unassigns.
+ * at start, and every assignment is verified). Partitions are assigned at once but deliver nothing
+ * until `onAssigned` resolves; revocation waits for in-flight batches, then calls `onRevoked` (even
+ * while `onAssigned` still runs: the consume loop keeps serving rebalance events meanwhile), and
+ * unassigns, which lets librdkafka rejoin, once both have settled.
  */
 export class ConfluentGroupConsumer implements GroupConsumer {
   private state: 'idle' | 'running' | 'stopping' | 'closed' = 'idle';
@@ -184,9 +186,17 @@ export class ConfluentGroupConsumer implements GroupConsumer {
       const partitions = this.assigned;
       this.assigned = [];
       const closing = this.dispatcher.close(this.dispatcher.flows.all());
-      this.step(async () => {
+      // Not queued behind a pending onAssigned: a rebalance during a long onAssigned (table recovery)
+      // reaches the handler at once, so it can give up the work instead of holding the group. The
+      // closed flows deliver nothing even once onAssigned resolves. librdkafka rejoins only after
+      // unassign(), which waits for both callbacks.
+      const revoking = (async () => {
         await closing;
         if (partitions.length > 0 && this.failure === undefined) await this.handler!.onRevoked(partitions);
+      })();
+      revoking.catch(() => undefined); // a failure is reported by the step below
+      this.step(async () => {
+        await revoking;
         this.unassign();
       });
     } else {

@@ -251,6 +251,58 @@ describe('confluent group consumer', () => {
     await m3.run;
   });
 
+  test('a rebalance during onAssigned calls onRevoked before onAssigned resolved; the member rejoins once both settled', async () => {
+    const [t] = await newTopics(2, 1);
+    for (const p of [0, 1]) await produce(producer, t, p, 5);
+    const config = { groupId: uid('grp'), topics: [t], startFrom: 'oldest' as const, ...fast };
+    const events: string[] = [];
+    let delivered = 0;
+    // The first onAssigned is held until onRevoked arrives: were the revocation queued behind it,
+    // the group could never rebalance.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let assigns = 0;
+    const first = c.groupConsumer(config);
+    const run = first.run({
+      async onAssigned(partitions) {
+        const n = ++assigns;
+        events.push(`assigned:${partitions.join(',')}`);
+        if (n === 1) await released;
+        events.push('assigned-done');
+      },
+      async onRevoked(partitions) {
+        events.push(`revoked:${partitions.join(',')}`);
+        // Still a member of the generation: the commit is accepted.
+        await first.commit(partitions.map((partition) => ({ topic: t, partition, offset: 0 })));
+        release();
+        events.push('revoked-done');
+      },
+      async onBatch(batch) {
+        events.push(`batch:${batch.partition}`);
+        delivered += batch.messages.length;
+      },
+    });
+    const m2 = new Member(c, config);
+    try {
+      await waitFor('first onAssigned started', () => events.length > 0);
+      // Records are fetched meanwhile (prefetch), but none is delivered before onAssigned resolved.
+      await sleep(500);
+      m2.start();
+      await waitFor('split, every record delivered', () => first.assignment().length === 1 && m2.owned.length === 1 && delivered + m2.log.messages.length === 10);
+      expect(events.slice(0, 2)).toEqual(['assigned:0,1', 'revoked:0,1']);
+      const done = events.indexOf('assigned-done');
+      expect(done).toBeGreaterThan(1);
+      // Nothing of the revoked generation was delivered; the next one starts after both callbacks.
+      const next = events.indexOf(`assigned:${first.assignment()[0]}`);
+      expect(next).toBeGreaterThan(Math.max(done, events.indexOf('revoked-done')));
+      expect(events.slice(0, next).filter((e) => e.startsWith('batch'))).toEqual([]);
+    } finally {
+      release();
+      await Promise.all([first.close(), m2.consumer.close()]);
+    }
+    await Promise.all([run, m2.run]);
+  });
+
   test('close revokes, leaves and resolves run; run twice is a StateError', async () => {
     const [t] = await newTopics(1, 1);
     const m = new Member(c, { groupId: uid('grp'), topics: [t], ...fast }).start();

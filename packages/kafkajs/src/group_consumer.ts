@@ -3,7 +3,7 @@ import type { GroupConsumer, GroupConsumerConfig, GroupHandler, TopicPartitionOf
 import type { Consumer as KafkaJsConsumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { ClusterOps } from './cluster_ops';
 import { commonPartitionCount, copartitionAssigner } from './copartition_assigner';
-import { isUnknownTopic, nonRetriable, toGokaError } from './errors';
+import { isRebalanceError, isUnknownTopic, nonRetriable, toGokaError } from './errors';
 import { toMessages } from './messages';
 import type { ResolvedOptions } from './options';
 
@@ -22,7 +22,9 @@ const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  *   finishes) right before the member rejoins, while its generation is still valid for commits and
  *   before any other member can be given the partitions (eager protocol, as the Java client does).
  * - `onAssigned` starts when kafkajs reports the new assignment; batches of the group wait for it,
- *   heartbeating meanwhile, and give way to a rebalance that starts during the wait.
+ *   heartbeating meanwhile, and give way to a rebalance that starts during the wait. kafkajs then
+ *   rejoins, and `onRevoked` runs while `onAssigned` may still be running (a long table recovery
+ *   can stop early); the member joins again only once both have settled.
  * - Offsets are resolved only after `onBatch` resolved, never auto-committed.
  */
 export class KafkajsGroupConsumer implements GroupConsumer {
@@ -48,10 +50,15 @@ export class KafkajsGroupConsumer implements GroupConsumer {
 
   private inflight = 0;
   private idleWaiters: Array<() => void> = [];
-  /** Handlers or gates kafkajs is waiting on; while > 0 the keepalive heartbeats for kafkajs. */
+  /** Handlers, gates or the revocation before a join kafkajs is waiting on; while > 0 the keepalive heartbeats for kafkajs. */
   private busy = 0;
   private heartbeat: (() => Promise<void>) | null = null;
+  /** A heartbeat failure other than a rebalance, reported once to a batch waiting for onAssigned. */
   private heartbeatError: unknown = null;
+  /** The group rebalances (a heartbeat said so): every batch waiting for onAssigned gives way, until the next join. */
+  private rebalanceError: unknown = null;
+  /** Counts joins, so that a heartbeat answered after a join does not speak for the new generation. */
+  private joins = 0;
   private keepalive: NodeJS.Timeout | null = null;
 
   private readonly topics: readonly string[];
@@ -212,11 +219,16 @@ export class KafkajsGroupConsumer implements GroupConsumer {
     payload.resolveOffset(batch.lastOffset());
   }
 
-  /** Waits for the pending onAssigned; a heartbeat failure (rebalance) ends the wait so kafkajs rejoins. */
+  /**
+   * Waits for the pending onAssigned; a heartbeat failure ends the wait. kafkajs waits for every
+   * batch it handed out before it acts on an error, so a rebalance ends all the waits at once: the
+   * batches stay unresolved (fetched again later) and kafkajs rejoins.
+   */
   private async waitForAssignment(): Promise<void> {
     this.busy++;
     try {
       while (this.gate && this.state === 'running') {
+        if (this.rebalanceError) throw this.rebalanceError;
         if (this.heartbeatError) {
           const err = this.heartbeatError;
           this.heartbeatError = null;
@@ -229,14 +241,24 @@ export class KafkajsGroupConsumer implements GroupConsumer {
     }
   }
 
+  /**
+   * kafkajs heartbeats only between fetches and batches; while it waits on us (handlers, batches
+   * waiting for onAssigned, the revocation before a join) or onAssigned is pending, we heartbeat for
+   * it. kafkajs shares one heartbeat request and skips it within the interval, so this adds none
+   * while its own loop runs. Before the first batch there is no heartbeat function yet; kafkajs'
+   * loop is then not waiting on a batch and heartbeats after every (empty) fetch itself.
+   * A failure is kept for waitForAssignment; kafkajs' own next heartbeat sees it too (a failed
+   * heartbeat does not count as sent), and rejoins.
+   */
   private keepAlive(): void {
-    if (this.busy === 0 || !this.heartbeat || this.state === 'failed' || this.state === 'closed') return;
-    // kafkajs only heartbeats between batches; while it waits on us we heartbeat for it. A failure
-    // (usually "rebalance in progress") is kept for waitForAssignment; kafkajs' own next heartbeat sees it too.
+    if ((this.busy === 0 && !this.gate) || !this.heartbeat || this.state === 'failed' || this.state === 'closed') return;
+    const joins = this.joins;
     this.heartbeat().then(
       () => undefined,
       (err: unknown) => {
-        this.heartbeatError = err;
+        if (joins !== this.joins) return;
+        if (isRebalanceError(err)) this.rebalanceError = err;
+        else this.heartbeatError = err;
       },
     );
   }
@@ -246,7 +268,9 @@ export class KafkajsGroupConsumer implements GroupConsumer {
     for (const topic of this.topics) for (const p of memberAssignment[topic] ?? []) set.add(p);
     const partitions = [...set].sort((a, b) => a - b);
     this.previous = partitions;
+    this.joins++;
     this.heartbeatError = null;
+    this.rebalanceError = null;
     if (this.state !== 'running') return;
     const job = (async () => {
       // Normally revoked before the join already; this covers joins that bypassed the hook.
@@ -268,21 +292,24 @@ export class KafkajsGroupConsumer implements GroupConsumer {
     this.gate = gate;
   }
 
-  /** Runs right before kafkajs sends JoinGroup. */
+  /**
+   * Runs right before kafkajs sends JoinGroup. The keepalive heartbeats meanwhile: until the member
+   * rejoins, the coordinator keeps its session alive on heartbeats (answering "rebalance in progress").
+   */
   private async beforeJoin(): Promise<void> {
-    if (this.owned.length) {
-      this.busy++;
-      try {
-        await this.revoke();
-      } catch {
-        // fail() has the error; it ends run() below.
-      } finally {
-        this.busy--;
+    this.busy++;
+    try {
+      if (this.owned.length) {
+        await this.revoke().catch(() => {
+          // fail() has the error; it ends run() below.
+        });
       }
+      // onRevoked may have arrived while onAssigned was still running (rebalance during recovery):
+      // the member joins only once neither is outstanding.
+      await this.assigning?.catch(() => undefined);
+    } finally {
+      this.busy--;
     }
-    // onRevoked may have arrived while onAssigned was still running (rebalance during recovery):
-    // the member joins only once neither is outstanding.
-    await this.assigning?.catch(() => undefined);
     if (this.failure) throw nonRetriable(new GokaError(`${this.name}: not rejoining after failure: ${this.failure.message}`));
   }
 

@@ -116,6 +116,59 @@ describe('kafkajs group consumer', () => {
     }
   });
 
+  it('calls onRevoked while onAssigned still runs, with batches waiting, and rejoins once both settled', async () => {
+    const topic = await fx.topic('held-assign', 2);
+    const producer = fx.client.producer();
+    await producer.connect();
+    fx.defer(() => producer.close());
+    for (const partition of [0, 1]) for (let i = 0; i < 5; i++) await producer.send({ topic, partition, key: null, value: Buffer.from(String(i)) });
+    const group = unique('held-assign');
+    const log: Array<{ who: string; what: string; partitions: readonly number[]; at: number }> = [];
+    const delivered = { first: 0, second: 0 };
+    // The first onAssigned is held until onRevoked arrives: without a revocation during onAssigned
+    // the group could never rebalance.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let assigns = 0;
+    const first = consumer(group, [topic]);
+    run(first, recorder('first', log, {
+      onAssigned: async () => {
+        if (++assigns === 1) await released;
+      },
+      onRevoked: async (partitions) => {
+        // Still a member of the generation: the commit is accepted.
+        await first.commit(partitions.map((partition) => ({ topic, partition, offset: 0 })));
+        release();
+      },
+      onBatch: async (b) => {
+        log.push({ who: 'first', what: 'batch', partitions: [b.partition], at: Date.now() });
+        delivered.first += b.messages.length;
+      },
+    }));
+    const second = consumer(group, [topic]);
+    try {
+      await waitFor('first onAssigned started', () => log.some((e) => e.what === 'assigned'));
+      // Let kafkajs fetch, so batches wait for the held onAssigned (kafkajs heartbeats only between them).
+      await sleep(1000);
+      run(second, recorder('second', log, {
+        onBatch: async (b) => {
+          delivered.second += b.messages.length;
+        },
+      }));
+      await waitFor('both hold one partition, every record delivered', () => first.assignment().length === 1 && second.assignment().length === 1 && delivered.first + delivered.second >= 10, 20000);
+    } finally {
+      release(); // lets a failed test close its consumers
+    }
+    const mine = log.filter((e) => e.who === 'first').map((e) => e.what);
+    expect(mine.slice(0, 2)).toEqual(['assigned', 'revoked']);
+    const assignedDone = mine.indexOf('assigned-done');
+    expect(assignedDone).toBeGreaterThan(mine.indexOf('revoked'));
+    // Nothing of the revoked generation was delivered; the next generation starts only afterwards.
+    expect(mine.indexOf('assigned', 1)).toBeGreaterThan(Math.max(assignedDone, mine.indexOf('revoked-done')));
+    expect(mine.indexOf('batch') === -1 || mine.indexOf('batch') > mine.indexOf('assigned-done', assignedDone + 1)).toBe(true);
+    expect(delivered.first + delivered.second).toBe(10);
+  });
+
   it('refuses cooperative rebalancing and topics with different partition counts', async () => {
     expect(() => fx.client.groupConsumer({ groupId: 'g', topics: ['a'], cooperative: true })).toThrow(/cooperative/);
     const a = await fx.topic('count-a', 2);

@@ -94,11 +94,19 @@ export interface GroupHandler {
    * Partition numbers newly assigned to this member, the same for every topic of the group.
    * No batch of these partitions is delivered before the returned promise resolves, so the
    * processor can recover its tables first; adapters keep the group membership alive meanwhile.
+   *
+   * The group may rebalance while this runs (another member joins during a long recovery): the
+   * adapter then calls {@link onRevoked} for these partitions without waiting for this promise, so
+   * the handler can cut the work short. The member rejoins the group only after both settled.
    */
   onAssigned(partitions: readonly number[]): Promise<void>;
   /**
    * Partitions about to be taken away. The handler finishes their in-flight work and commits
    * before resolving; the adapter commits nothing on its own.
+   *
+   * May arrive while {@link onAssigned} of the same partitions is still running; no batch of them
+   * is delivered from then on, even once that `onAssigned` resolves. Commits made before this promise
+   * resolves still belong to the current generation.
    */
   onRevoked(partitions: readonly number[]): Promise<void>;
   /**

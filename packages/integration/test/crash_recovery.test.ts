@@ -12,9 +12,11 @@ import { compareCounts, lost, NOTHING_LOST, readTableThroughView } from './suppo
 import { alive, CounterWorker, killAllWorkers } from './support/worker_process';
 
 /** Short sessions: a killed worker's partitions move on within a few seconds. */
+/** The worker's adapter (the test side reads and writes with kafkajs). */
+const ADAPTERS = ['kafkajs', 'confluent'] as const;
 const consumer = { sessionTimeoutMs: 4000, heartbeatIntervalMs: 400, rebalanceTimeoutMs: 10_000, maxWaitMs: 100 };
 
-describe('crash recovery: counter workers killed mid-stream (kafkajs)', () => {
+describe.each(ADAPTERS)('crash recovery: counter workers killed mid-stream (worker on %s)', (adapter) => {
   let cluster: TestCluster;
   const emitters: Emitter<string>[] = [];
   beforeAll(() => {
@@ -32,7 +34,7 @@ describe('crash recovery: counter workers killed mid-stream (kafkajs)', () => {
     cluster.ownGroup(group);
     const emitter = new Emitter(input, stringCodec, { client: cluster.client, producer: { lingerMs: 5 } });
     emitters.push(emitter);
-    const config = (extra: Partial<CounterWorkerConfig> = {}): CounterWorkerConfig => ({ brokers: brokers(), group, input, consumer, ...extra });
+    const config = (extra: Partial<CounterWorkerConfig> = {}): CounterWorkerConfig => ({ client: adapter, brokers: brokers(), group, input, consumer, ...extra });
     return { input, group, load: new CountingLoad(emitter, keys), config, committed: () => cluster.committedTotal(group, input) };
   }
 

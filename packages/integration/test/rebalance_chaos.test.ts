@@ -13,6 +13,15 @@ import { brokers, TestCluster, uniqueName, waitFor } from './support/harness';
 import { compareCounts, lost, NOTHING_LOST, readTableThroughView } from './support/table_counts';
 import { alive, CounterWorker, killAllWorkers } from './support/worker_process';
 
+/** The worker's adapter (the test side reads and writes with kafkajs). */
+const ADAPTERS = ['kafkajs', 'confluent'] as const;
+/**
+ * Adapters whose GroupConsumer.commit() settles with the broker's answer, which the processor's
+ * membership check relies on. Not yet confluent: its commit() resolves once librdkafka queued the
+ * commit (commitCb -> commitAsync), so a commit the coordinator rejects ("Unknown member") still
+ * resolves, and a resumed zombie's stale table writes go out (this test then loses counts).
+ */
+const COMMIT_CONFIRMING: readonly string[] = ['kafkajs'];
 const consumer = { sessionTimeoutMs: 4000, heartbeatIntervalMs: 400, rebalanceTimeoutMs: 10_000, maxWaitMs: 100 };
 
 /** The partitions the workers own together, sorted, as "0,1,...". */
@@ -22,7 +31,7 @@ const owned = (...workers: CounterWorker[]) =>
     .sort((x, y) => x - y)
     .join(',');
 
-describe('rebalance under load with a crashing member (kafkajs)', () => {
+describe.each(ADAPTERS)('rebalance under load with a crashing member (worker on %s)', (adapter) => {
   let cluster: TestCluster;
   let emitter: Emitter<string> | undefined;
   beforeAll(() => {
@@ -40,7 +49,7 @@ describe('rebalance under load with a crashing member (kafkajs)', () => {
     cluster.ownGroup(group);
     emitter = new Emitter(input, stringCodec, { client: cluster.client, producer: { lingerMs: 5 } });
     const load = new CountingLoad(emitter, 400);
-    const config: CounterWorkerConfig = { brokers: brokers(), group, input, consumer, commitIntervalMs: 500 };
+    const config: CounterWorkerConfig = { client: adapter, brokers: brokers(), group, input, consumer, commitIntervalMs: 500 };
     const committed = () => cluster.committedTotal(group, input);
 
     await load.emit(3_000);
@@ -84,14 +93,15 @@ describe('rebalance under load with a crashing member (kafkajs)', () => {
     }
   });
 
-  it('a member paused past its session (SIGSTOP) and resumed does not overwrite newer counts with stale ones', async () => {
+  const ifCommitsConfirm = COMMIT_CONFIRMING.includes(adapter) ? it : it.skip;
+  ifCommitsConfirm('a member paused past its session (SIGSTOP) and resumed does not overwrite newer counts with stale ones', async () => {
     const input = await cluster.createTopic(uniqueName('pause-in'), 6);
     const group = uniqueName('pause');
     cluster.ownGroup(group);
     emitter = new Emitter(input, stringCodec, { client: cluster.client, producer: { lingerMs: 5 } });
     const load = new CountingLoad(emitter, 300);
     // A long commit interval: the paused member holds up to a second of buffered table writes.
-    const config: CounterWorkerConfig = { brokers: brokers(), group, input, consumer, commitIntervalMs: 1_000 };
+    const config: CounterWorkerConfig = { client: adapter, brokers: brokers(), group, input, consumer, commitIntervalMs: 1_000 };
     const total = 20_000;
     const committed = () => cluster.committedTotal(group, input);
 

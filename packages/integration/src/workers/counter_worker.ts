@@ -7,6 +7,8 @@
  * Run with `child_process.fork('dist/workers/counter_worker.js', { env: { GOKA_WORKER: json } })`.
  */
 import { consoleLogger, Processor, silentLogger } from '@goka-ts/core';
+import type { KafkaClient, Logger } from '@goka-ts/api';
+import { confluentClient } from '@goka-ts/confluent';
 import { kafkajsClient } from '@goka-ts/kafkajs';
 import { memoryStorage } from '@goka-ts/storage-memory';
 import { counterGraph } from './counter_graph';
@@ -23,6 +25,18 @@ function readConfig(): CounterWorkerConfig {
 }
 
 /** Sends a report to the parent; resolves once it left the channel. Without a parent (run by hand) reports go nowhere. */
+function createClient(config: CounterWorkerConfig, logger: Logger | undefined): KafkaClient {
+  const brokers = [...config.brokers];
+  switch (config.client ?? 'kafkajs') {
+    case 'kafkajs':
+      return kafkajsClient({ brokers, logger });
+    case 'confluent':
+      return confluentClient({ brokers, logger });
+    default:
+      throw new Error(`counter worker: unknown client ${JSON.stringify(config.client)} (kafkajs or confluent)`);
+  }
+}
+
 function report(message: WorkerReport): Promise<void> {
   if (!process.send || !process.connected) return Promise.resolve();
   return new Promise((resolve) => process.send!(message, undefined, {}, () => resolve()));
@@ -35,7 +49,7 @@ async function main(): Promise<number> {
   const processor = new Processor(
     counterGraph(config.group, config.input, () => processed++),
     {
-      client: kafkajsClient({ brokers: config.brokers, logger: process.env.GOKA_LOG_LEVEL ? logger : undefined }),
+      client: createClient(config, process.env.GOKA_LOG_LEVEL ? logger : undefined),
       storage: memoryStorage(),
       startFrom: 'oldest',
       consumer: config.consumer,

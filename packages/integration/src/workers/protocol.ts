@@ -9,6 +9,8 @@ export const WORKER_CONFIG_ENV = 'GOKA_WORKER';
 
 /** Configuration of the counter worker (`dist/workers/counter_worker.js`). */
 export interface CounterWorkerConfig {
+  /** The client adapter the worker's processor runs on. Default `'kafkajs'`. */
+  readonly client?: 'kafkajs' | 'confluent';
   readonly brokers: readonly string[];
   readonly group: string;
   readonly input: string;

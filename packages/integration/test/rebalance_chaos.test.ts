@@ -33,13 +33,19 @@ const owned = (...workers: CounterWorker[]) =>
 
 describe.each(ADAPTERS)('rebalance under load with a crashing member (worker on %s)', (adapter) => {
   let cluster: TestCluster;
-  let emitter: Emitter<string> | undefined;
+  // Every test's emitter: each holds a producer connection that must close for jest to exit.
+  const emitters: Emitter<string>[] = [];
+  const newEmitter = (topic: string) => {
+    const emitter = new Emitter(topic, stringCodec, { client: cluster.client, producer: { lingerMs: 5 } });
+    emitters.push(emitter);
+    return emitter;
+  };
   beforeAll(() => {
     cluster = new TestCluster(kafkajsClient({ brokers: brokers() }));
   });
   afterAll(async () => {
     await killAllWorkers();
-    await emitter?.finish();
+    await Promise.all(emitters.splice(0).map((e) => e.finish()));
     await cluster?.close();
   });
 
@@ -47,8 +53,7 @@ describe.each(ADAPTERS)('rebalance under load with a crashing member (worker on 
     const input = await cluster.createTopic(uniqueName('chaos-in'), 6);
     const group = uniqueName('chaos');
     cluster.ownGroup(group);
-    emitter = new Emitter(input, stringCodec, { client: cluster.client, producer: { lingerMs: 5 } });
-    const load = new CountingLoad(emitter, 400);
+    const load = new CountingLoad(newEmitter(input), 400);
     const config: CounterWorkerConfig = { client: adapter, brokers: brokers(), group, input, consumer, commitIntervalMs: 500 };
     const committed = () => cluster.committedTotal(group, input);
 
@@ -98,8 +103,7 @@ describe.each(ADAPTERS)('rebalance under load with a crashing member (worker on 
     const input = await cluster.createTopic(uniqueName('pause-in'), 6);
     const group = uniqueName('pause');
     cluster.ownGroup(group);
-    emitter = new Emitter(input, stringCodec, { client: cluster.client, producer: { lingerMs: 5 } });
-    const load = new CountingLoad(emitter, 300);
+    const load = new CountingLoad(newEmitter(input), 300);
     // A long commit interval: the paused member holds up to a second of buffered table writes.
     const config: CounterWorkerConfig = { client: adapter, brokers: brokers(), group, input, consumer, commitIntervalMs: 1_000 };
     const total = 20_000;

@@ -14,14 +14,24 @@ import { compareCounts, lost, NOTHING_LOST, viewCaughtUp, viewContents } from '.
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-describe('broker restart: processor with restart, view with autoReconnect (kafkajs)', () => {
+/**
+ * Adapters under test. Not yet confluent: with the broker down, librdkafka's local session timeout
+ * revokes the partitions, the processor's graceful drain waits for table-write acknowledgements that
+ * never fail (librdkafka retries sends for minutes), and its commit() resolves without the broker's
+ * answer, so the processor hangs in the revocation instead of restarting (seen here: > 2 minutes).
+ */
+const ADAPTERS = {
+  kafkajs: (brokers: string[]) => kafkajsClient({ brokers }),
+};
+
+describe.each(Object.keys(ADAPTERS) as (keyof typeof ADAPTERS)[])('broker restart: processor with restart, view with autoReconnect (%s)', (adapter) => {
   let broker: DedicatedBroker | undefined;
   let cluster: TestCluster;
   let client: KafkaClient;
 
   beforeAll(async () => {
     broker = await DedicatedBroker.start();
-    client = kafkajsClient({ brokers: [broker.address] });
+    client = ADAPTERS[adapter]([broker.address]);
     cluster = new TestCluster(client);
   }, 120_000);
 

@@ -1,4 +1,5 @@
 import { GokaError, KafkaConnectionError, UnknownTopicError } from '@goka-ts/api';
+import { rdkafka } from './rdkafka';
 
 /** librdkafka error codes this adapter acts on (negative: local, positive: broker). */
 export const Code = {
@@ -13,9 +14,19 @@ export const Code = {
   PARTITION_EOF: -191,
   STATE: -172,
   NOENT: -156,
+  NO_OFFSET: -168,
+  ILLEGAL_GENERATION: 22,
+  UNKNOWN_MEMBER_ID: 25,
+  REBALANCE_IN_PROGRESS: 27,
   UNKNOWN_TOPIC_OR_PART: 3,
   TOPIC_ALREADY_EXISTS: 36,
 } as const;
+
+/** librdkafka's name of an error code (`ERR_UNKNOWN_MEMBER_ID`), or the number when it has none. */
+export function codeName(code: number): string {
+  const names = rdkafka.CODES.ERRORS as Record<string, number>;
+  return Object.keys(names).find((name) => names[name] === code) ?? String(code);
+}
 
 /** The parts of a librdkafka error this adapter reads (it may also be a plain Error). */
 export interface RdError {

@@ -3,9 +3,10 @@ import {
   type GroupConsumer, type GroupConsumerConfig, type GroupHandler, type TopicPartitionOffset,
 } from '@goka-ts/api';
 import { assignedPartitions, checkCoPartitioned } from './co_partition';
+import { CommitTracker, type CommittedPartition } from './commit_tracker';
 import { ConnectionWatch } from './connection_watch';
 import { ConsumeLoop } from './consume_loop';
-import { Code, codeOf, isUnknownTopic, toGokaError } from './errors';
+import { Code, codeName, codeOf, isUnknownTopic, toGokaError } from './errors';
 import { instrument } from './instrumentation';
 import type { ResolvedOptions } from './options';
 import { BatchDispatcher, Flow } from './partition_flow';
@@ -61,6 +62,9 @@ export function groupConsumerConfig(options: ResolvedOptions, config: GroupConsu
  * until `onAssigned` resolves; revocation waits for in-flight batches, then calls `onRevoked` (even
  * while `onAssigned` still runs: the consume loop keeps serving rebalance events meanwhile), and
  * unassigns, which lets librdkafka rejoin, once both have settled.
+ *
+ * `commit` settles with the group coordinator's answer (librdkafka's offset commit callback, served
+ * by the consume loop, which therefore runs until the last commit of `close` was answered).
  */
 export class ConfluentGroupConsumer implements GroupConsumer {
   private state: 'idle' | 'running' | 'stopping' | 'closed' = 'idle';
@@ -75,6 +79,9 @@ export class ConfluentGroupConsumer implements GroupConsumer {
   private assigned: number[] = [];
   private settle?: { resolve: () => void; reject: (err: unknown) => void };
   private failure?: unknown;
+  private readonly commits = new CommitTracker();
+  /** The `onRevoked` of `close`, while it runs: a rebalance meanwhile waits for it (see onRebalance). */
+  private closingRevocation?: Promise<void>;
 
   constructor(
     private readonly options: ResolvedOptions,
@@ -104,6 +111,7 @@ export class ConfluentGroupConsumer implements GroupConsumer {
       ...groupConsumerConfig(this.options, this.config),
       rebalance_cb: (err: LibrdKafkaError, assignment: Assignment) => this.onRebalance(err, assignment),
       queue_non_empty_cb: () => this.loop?.notify(),
+      offset_commit_cb: (err: LibrdKafkaError | undefined, partitions: CommittedPartition[]) => this.onCommitResult(err, partitions),
     } as never);
     this.consumer = consumer;
     const watch = new ConnectionWatch(consumer, this.options.brokers, this.options.connectionTimeoutMs, (err) => this.fail(err));
@@ -180,7 +188,14 @@ export class ConfluentGroupConsumer implements GroupConsumer {
       });
     } else if (code === Code.REVOKE_PARTITIONS) {
       if (this.state !== 'running' || !this.dispatcher) {
-        this.unassign();
+        // The onRevoked of close may still be committing: rejoining now would start a generation
+        // that refuses those commits.
+        if (this.closingRevocation) {
+          const unassign = () => this.unassign();
+          void this.closingRevocation.then(unassign, unassign);
+        } else {
+          this.unassign();
+        }
         return;
       }
       const partitions = this.assigned;
@@ -247,6 +262,12 @@ export class ConfluentGroupConsumer implements GroupConsumer {
     this.dispatcher!.deliver(flow);
   }
 
+  /**
+   * Resolves once the group coordinator stored the offsets; rejects when it refused them, e.g. with
+   * `ERR_UNKNOWN_MEMBER_ID` / `ERR_ILLEGAL_GENERATION` after this member's session expired (the error's
+   * `cause` is librdkafka's error, with its `code`). The processor relies on that refusal to learn that
+   * its partitions went to another member.
+   */
   commit(offsets: readonly TopicPartitionOffset[]): Promise<void> {
     const consumer = this.consumer;
     if (!consumer || !consumer.isConnected() || this.state === 'closed') {
@@ -254,12 +275,29 @@ export class ConfluentGroupConsumer implements GroupConsumer {
     }
     if (offsets.length === 0) return Promise.resolve();
     const list = offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset }));
-    return new Promise<void>((resolve, reject) => {
-      internals(consumer).commitCb(list, (err) => {
-        if (err) reject(toGokaError(err, `group "${this.config.groupId}": commit failed`, { brokers: this.options.brokers }));
-        else resolve();
-      });
-    });
+    const { answer, cancel } = this.commits.track(list);
+    try {
+      // Only queues the commit (rd_kafka_commit, async); the result comes through offset_commit_cb.
+      consumer.commit(list);
+    } catch (err) {
+      cancel(toGokaError(err, `group "${this.config.groupId}": commit failed`, { brokers: this.options.brokers }));
+    }
+    return answer;
+  }
+
+  private onCommitResult(err: LibrdKafkaError | undefined, partitions: CommittedPartition[]): void {
+    // No valid offset in the list: nothing needed committing.
+    const refusal = err && codeOf(err) !== Code.NO_OFFSET ? err : undefined;
+    this.commits.onResult(refusal, partitions, (e) => this.commitError(e));
+  }
+
+  private commitError(err: LibrdKafkaError): unknown {
+    const code = codeOf(err);
+    const what = code === undefined ? 'commit failed' : `commit refused (${codeName(code)})`;
+    const hint = code === Code.UNKNOWN_MEMBER_ID || code === Code.ILLEGAL_GENERATION || code === Code.REBALANCE_IN_PROGRESS
+      ? ', this member is not (or no longer) part of the current group generation and its partitions may belong to another member'
+      : '';
+    return toGokaError(err, `group "${this.config.groupId}": ${what}${hint}`, { brokers: this.options.brokers });
   }
 
   assignment(): readonly number[] {
@@ -288,7 +326,8 @@ export class ConfluentGroupConsumer implements GroupConsumer {
       let error: unknown;
       try {
         await this.starting;
-        await this.loop?.stop();
+        // The consume loop keeps running: it serves the results of the commits made below. Flows
+        // closed or not yet known drop what it fetches meanwhile.
         await this.rebalancing;
         const dispatcher = this.dispatcher;
         if (dispatcher) {
@@ -297,11 +336,18 @@ export class ConfluentGroupConsumer implements GroupConsumer {
         }
         const partitions = this.assigned;
         this.assigned = [];
-        if (revoke && this.failure === undefined && partitions.length > 0) await this.handler!.onRevoked(partitions);
+        if (revoke && this.failure === undefined && partitions.length > 0) {
+          this.closingRevocation = this.handler!.onRevoked(partitions);
+          await this.closingRevocation;
+        }
       } catch (err) {
         error = err;
+      } finally {
+        this.closingRevocation = undefined;
       }
+      await this.loop?.stop();
       if (this.consumer) await disconnectClient(this.consumer);
+      this.commits.failAll(new StateError(`group consumer "${this.config.groupId}" closed before the group coordinator answered the commit`));
       this.state = 'closed';
       const failure = this.failure ?? error;
       if (failure !== undefined) {

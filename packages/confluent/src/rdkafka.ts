@@ -20,7 +20,6 @@ export interface KafkaConsumerInternals {
   setDefaultIsTimeoutOnlyForFirstMessage(value: boolean): void;
   rebalanceProtocol(): 'NONE' | 'EAGER' | 'COOPERATIVE';
   assignmentLost(): boolean;
-  commitCb(offsets: { topic: string; partition: number; offset: number }[], cb: (err: LibrdKafkaError | null) => void): void;
 }
 
 export function internals(consumer: KafkaConsumer): KafkaConsumer & KafkaConsumerInternals {

@@ -2,12 +2,13 @@ import { GokaError, KafkaConnectionError, TopicMismatchError, UnknownTopicError 
 import { ConfluentAdmin } from '../src/admin';
 import { assignedPartitions, checkCoPartitioned } from '../src/co_partition';
 import { WireReader, WireWriter } from '../src/config_protocol/wire';
+import { CommitTracker } from '../src/commit_tracker';
 import { ConnectionWatch } from '../src/connection_watch';
 import { DeliveryTracker, type Tracked } from '../src/delivery_tracker';
-import { toGokaError } from '../src/errors';
+import { codeName, toGokaError } from '../src/errors';
 import { NO_HEADERS, toKafkaMessage, toRdHeaders, wireBytes } from '../src/message';
 import { resolveOptions } from '../src/options';
-import type { KafkaConsumer, Metadata } from '../src/rdkafka';
+import type { KafkaConsumer, LibrdKafkaError, Metadata } from '../src/rdkafka';
 
 describe('delivery tracker', () => {
   test('drained waits for exactly the records tracked before it, whatever the completion order', async () => {
@@ -31,6 +32,46 @@ describe('delivery tracker', () => {
     t.complete(items[3]);
     expect(t.pending).toBe(0);
     await t.drained();
+  });
+});
+
+describe('commit tracker', () => {
+  const refused = (code: number) => Object.assign(new Error(`code ${code}`), { code }) as unknown as LibrdKafkaError;
+  const classify = (err: LibrdKafkaError) => new GokaError(`refused: ${codeName(err.code)}`, { cause: err });
+  const settled = (p: Promise<void>) => p.then(() => 'ok', (err: Error) => err.message);
+
+  test('matches each result to its commit by the offsets, whatever their order, oldest identical commit first', async () => {
+    const tracker = new CommitTracker();
+    const a = tracker.track([{ topic: 't', partition: 0, offset: 5 }, { topic: 't', partition: 1, offset: 7 }]);
+    const b = tracker.track([{ topic: 't', partition: 0, offset: 6 }]);
+    const b2 = tracker.track([{ topic: 't', partition: 0, offset: 6 }]);
+    // Results arrive out of order, with the partitions listed differently.
+    tracker.onResult(refused(25), [{ topic: 't', partition: 0, offset: 6 }], classify);
+    tracker.onResult(undefined, [{ topic: 't', partition: 1, offset: 7 }, { topic: 't', partition: 0, offset: 5 }], classify);
+    expect(await settled(b.answer)).toBe('refused: ERR_UNKNOWN_MEMBER_ID');
+    expect(await settled(a.answer)).toBe('ok');
+    expect(tracker.size).toBe(1);
+    // A result nobody waits for (the commit was cancelled) is ignored.
+    tracker.onResult(undefined, [{ topic: 'x', partition: 0, offset: 1 }], classify);
+    tracker.onResult(undefined, [{ topic: 't', partition: 0, offset: 6 }], classify);
+    expect(await settled(b2.answer)).toBe('ok');
+    expect(tracker.size).toBe(0);
+  });
+
+  test('negative offsets match librdkafka\'s report (which omits them); cancel and failAll reject', async () => {
+    const tracker = new CommitTracker();
+    const logical = tracker.track([{ topic: 't', partition: 0, offset: -1001 }]);
+    tracker.onResult(undefined, [{ topic: 't', partition: 0 }], classify);
+    expect(await settled(logical.answer)).toBe('ok');
+    const cancelled = tracker.track([{ topic: 't', partition: 0, offset: 1 }]);
+    cancelled.cancel(new Error('not queued'));
+    const pending = tracker.track([{ topic: 't', partition: 0, offset: 2 }]);
+    tracker.failAll(new Error('closed'));
+    expect(await settled(cancelled.answer)).toBe('not queued');
+    expect(await settled(pending.answer)).toBe('closed');
+    expect(tracker.size).toBe(0);
+    expect(codeName(27)).toBe('ERR_REBALANCE_IN_PROGRESS');
+    expect(codeName(123456)).toBe('123456');
   });
 });
 

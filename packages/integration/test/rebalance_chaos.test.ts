@@ -17,11 +17,10 @@ import { alive, CounterWorker, killAllWorkers } from './support/worker_process';
 const ADAPTERS = ['kafkajs', 'confluent'] as const;
 /**
  * Adapters whose GroupConsumer.commit() settles with the broker's answer, which the processor's
- * membership check relies on. Not yet confluent: its commit() resolves once librdkafka queued the
- * commit (commitCb -> commitAsync), so a commit the coordinator rejects ("Unknown member") still
- * resolves, and a resumed zombie's stale table writes go out (this test then loses counts).
+ * membership check relies on (a commit the coordinator refuses with "Unknown member" must reject,
+ * or a resumed zombie's stale table writes go out and this test loses counts). Both do.
  */
-const COMMIT_CONFIRMING: readonly string[] = ['kafkajs'];
+const COMMIT_CONFIRMING: readonly string[] = ['kafkajs', 'confluent'];
 const consumer = { sessionTimeoutMs: 4000, heartbeatIntervalMs: 400, rebalanceTimeoutMs: 10_000, maxWaitMs: 100 };
 
 /** The partitions the workers own together, sorted, as "0,1,...". */

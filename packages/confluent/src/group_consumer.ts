@@ -293,7 +293,8 @@ export class ConfluentGroupConsumer implements GroupConsumer {
 
   private commitError(err: LibrdKafkaError): unknown {
     const code = codeOf(err);
-    const what = code === undefined ? 'commit failed' : `commit refused (${codeName(code)})`;
+    // Negative codes are librdkafka's own (e.g. ERR__WAIT_COORD: no coordinator within the session timeout).
+    const what = code === undefined ? 'commit failed' : code < 0 ? `commit failed (${codeName(code)})` : `commit refused by the group coordinator (${codeName(code)})`;
     const hint = code === Code.UNKNOWN_MEMBER_ID || code === Code.ILLEGAL_GENERATION || code === Code.REBALANCE_IN_PROGRESS
       ? ', this member is not (or no longer) part of the current group generation and its partitions may belong to another member'
       : '';

@@ -99,7 +99,7 @@ describe('confluent group consumer commit', () => {
       const stale = zombie.consumer.commit([{ ...before, offset: 9 }]);
       const error = await stale.then(() => undefined, (err: unknown) => err);
       expect(error).toBeInstanceOf(GokaError);
-      expect((error as Error).message).toMatch(/commit refused \(ERR_(UNKNOWN_MEMBER_ID|ILLEGAL_GENERATION|REBALANCE_IN_PROGRESS)\)/);
+      expect((error as Error).message).toMatch(/commit refused by the group coordinator \(ERR_(UNKNOWN_MEMBER_ID|ILLEGAL_GENERATION|REBALANCE_IN_PROGRESS)\)/);
       const code = ((error as Error).cause as { code?: number }).code;
       expect([ERR_UNKNOWN_MEMBER_ID, ERR_ILLEGAL_GENERATION, ERR_REBALANCE_IN_PROGRESS]).toContain(code);
       // The refused offset was not stored.

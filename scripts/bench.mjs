@@ -11,7 +11,13 @@ if (build.status !== 0) process.exit(build.status ?? 1);
 let status = 1;
 try {
   startServices();
-  status = spawnSync(process.execPath, ['--expose-gc', path.join(root, 'bench/dist/main.js'), ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' }).status ?? 1;
+  // One process per benchmark: peak RSS figures (table recovery) must not include another one's heap.
+  const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+  status = 0;
+  for (const name of names.length ? names : ['core', 'storage']) {
+    const r = spawnSync(process.execPath, ['--expose-gc', path.join(root, 'bench/dist/main.js'), name], { cwd: root, stdio: 'inherit' });
+    if (r.status !== 0) status = r.status ?? 1;
+  }
 } finally {
   stopServices();
 }

@@ -10,6 +10,7 @@ type Bench = () => Promise<void>;
 const benches: Record<string, () => Promise<{ run: Bench }>> = {
   core: () => import('./core'),
   storage: () => import('./storage'),
+  recovery: () => import('./recovery'),
 };
 
 async function main(): Promise<void> {
@@ -17,9 +18,11 @@ async function main(): Promise<void> {
   const unknown = wanted.filter((w) => !(w in benches));
   if (unknown.length) throw new Error(`unknown benchmark(s): ${unknown.join(', ')}; known: ${Object.keys(benches).join(', ')}`);
   const cpus = os.cpus();
-  console.log(`machine: ${cpus.length} x ${cpus[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}, broker ${process.env.KAFKA_BROKERS}`);
+  // A child measuring one part of a benchmark (see recovery.ts) prints only its result rows.
+  const child = Boolean(process.env.BENCH_RECOVERY_TABLE);
+  if (!child) console.log(`machine: ${cpus.length} x ${cpus[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}, broker ${process.env.KAFKA_BROKERS}`);
   for (const name of wanted.length ? wanted : Object.keys(benches)) {
-    console.log(`\n## ${name}`);
+    if (!child) console.log(`\n## ${name}`);
     const mod = await benches[name]();
     await mod.run();
   }

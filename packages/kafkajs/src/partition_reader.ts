@@ -7,7 +7,10 @@ import { READ_UNCOMMITTED, type FetchPartitionResponse, type RawMessage } from '
 import { toMessages } from './messages';
 import type { ResolvedOptions } from './options';
 
-const MAX_BYTES = 10 * 1024 * 1024;
+// Bounds the memory of a recovery: a fetch response is decoded into JS objects at once and the next
+// one is prefetched. At 10 MiB a 1M-key recovery into LevelDB peaked near 390 MiB RSS; at 2 MiB
+// about 220 MiB, at the same records/s (`pnpm bench recovery`).
+const MAX_BYTES = 2 * 1024 * 1024;
 const MAX_BYTES_PER_PARTITION = 1024 * 1024;
 
 /** Read position of one partition. */

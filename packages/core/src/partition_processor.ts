@@ -360,9 +360,12 @@ export class PartitionProcessor implements ContextHost {
   async drain(mode: { graceful: boolean; flush: boolean; discard?: boolean }, interrupted: Promise<unknown>, onSlow?: (held: Record<string, number>) => void): Promise<void> {
     this.closing = true;
     if (mode.discard) {
-      // The partition was lost: nothing more of it may reach Kafka (see TableWriteBuffer.discard).
+      // The partition was lost: nothing more of it may reach Kafka, and writes in flight are not
+      // waited for (see TableWriteBuffer.discard), so an unreachable broker cannot hold the rebalance.
       this.writes?.discard();
-    } else if (mode.graceful) {
+      return;
+    }
+    if (mode.graceful) {
       await Promise.race([this.exclusiveTail, interrupted]);
       this.writes?.flush();
       const idle = Promise.all([...this.trackers.values()].map((t) => t.whenIdle()));

@@ -17,6 +17,8 @@ export interface ProcessorRunHooks {
 }
 
 const RESOLVED = Promise.resolve();
+/** How long a commit may go unanswered when the consumer options name no session timeout (ms). */
+const COMMIT_ANSWER_TIMEOUT_MS = 10_000;
 
 /**
  * One session of a processor, from topic checks to the consumer's close: everything a restart
@@ -444,15 +446,29 @@ export class ProcessorRun {
     return run;
   }
 
+  /**
+   * Commits and resolves whether the group accepted it. A commit without an answer within the session
+   * timeout counts as refused: by then the membership it would prove may be gone, and a revocation
+   * must not wait on it (a client that queues commits while the coordinator is unreachable would
+   * otherwise hold the rebalance, and the processor, until the broker returns).
+   */
   private async commitOffsets(consumer: GroupConsumer, pps: readonly PartitionProcessor[], offsets: TopicPartitionOffset[]): Promise<boolean> {
+    const timeoutMs = this.options.consumer.sessionTimeoutMs ?? COMMIT_ANSWER_TIMEOUT_MS;
+    let timer: NodeJS.Timeout | undefined;
+    const unanswered = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new GokaError(`group "${this.graph.group}": the commit was not answered within ${timeoutMs} ms`)), timeoutMs);
+      timer.unref();
+    });
     try {
-      await consumer.commit(offsets);
+      await Promise.race([consumer.commit(offsets), unanswered]);
       for (const pp of pps) pp.markCommitted(offsets);
       return true;
     } catch (error) {
       // Not fatal: the offsets stay committable and go out with the next commit; at worst a new owner reprocesses them.
       this.logger.warn('committing offsets failed', { error, offsets: offsets.map((o) => `${o.topic}/${o.partition}@${o.offset}`).join(',') });
       return false;
+    } finally {
+      clearTimeout(timer);
     }
   }
 

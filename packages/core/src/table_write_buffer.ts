@@ -141,7 +141,9 @@ export class TableWriteBuffer {
     this.sentRecords += gen.writes.size;
     this.applyChain = this.applyChain.then(async () => {
       await acked;
-      if (this.broken) return;
+      // Discarded (partition lost): the partition's next recovery reads these records from Kafka if
+      // they made it; applying them here could overwrite newer values a recovery already applied.
+      if (this.broken || this.discarded) return;
       if (failure) {
         this.broken = true;
         gen.holders[0].effectFailed(`writing the group table "${this.topic}" failed`, failure.error);
@@ -186,7 +188,8 @@ export class TableWriteBuffer {
    * Drops the writes not sent yet and ignores later ones, for a partition this instance lost (its
    * group membership expired, so another member may own the partition and write newer values that
    * these stale ones would overwrite). Their messages stay uncommitted and are processed again by
-   * the partition's owner. Generations already sent still complete and apply.
+   * the partition's owner. Generations already sent are neither awaited nor applied to local
+   * storage (nor reported when they fail): a later recovery reads whatever of them Kafka has.
    */
   discard(): void {
     this.discarded = true;

@@ -3,11 +3,12 @@
  * owns the partitions, and drops the unsent writes of partitions it lost: a member that resumes after
  * its session expired must not overwrite its successor's newer table values with stale ones.
  */
-import { GokaError, type GroupConsumer, type GroupHandler, type KafkaMessage, type TopicPartitionOffset } from '@goka-ts/api';
+import { GokaError, type GroupConsumer, type GroupHandler, type KafkaMessage, type Producer, type TopicPartitionOffset } from '@goka-ts/api';
 import { int64Codec, stringCodec } from '../src/codecs';
 import { defineGroup } from '../src/define_group';
 import { Processor } from '../src/processor';
 import { FakeKafka, recordingLogger } from './fake_kafka';
+import { ManualProducer } from './support/manual_producer';
 
 /** A group consumer the test drives: assignments, batches and revocations on demand; commits can be rejected. */
 class ScriptedConsumer implements GroupConsumer {
@@ -16,6 +17,8 @@ class ScriptedConsumer implements GroupConsumer {
   rejectedCommits = 0;
   /** Commits fail as they do for a member the coordinator no longer knows. */
   rejectCommits = false;
+  /** Commits never settle, as with a client that queues them while the coordinator is unreachable. */
+  hangCommits = false;
   private owned: number[] = [];
   private end!: () => void;
 
@@ -29,6 +32,7 @@ class ScriptedConsumer implements GroupConsumer {
     return this.owned;
   }
   async commit(offsets: readonly TopicPartitionOffset[]): Promise<void> {
+    if (this.hangCommits) return new Promise<void>(() => undefined);
     if (this.rejectCommits) {
       this.rejectedCommits++;
       throw new GokaError('commit failed: The coordinator is not aware of this member');
@@ -52,8 +56,13 @@ class ScriptedConsumer implements GroupConsumer {
 
 class ScriptedKafka extends FakeKafka {
   readonly consumer = new ScriptedConsumer();
+  /** When set, the processor's producer: acknowledgements are handed out by the test. */
+  manual: ManualProducer | undefined;
   override groupConsumer(): GroupConsumer {
     return this.consumer;
+  }
+  override producer(): Producer {
+    return this.manual ?? super.producer();
   }
 }
 
@@ -72,15 +81,16 @@ async function until(what: string, check: () => boolean, timeoutMs = 5000): Prom
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function setup() {
+async function setup(sessionTimeoutMs?: number, manual?: ManualProducer) {
   const kafka = new ScriptedKafka();
+  kafka.manual = manual;
   kafka.createTopic('in', 1);
   const graph = defineGroup('count', {
     inputs: { in: { codec: stringCodec, handler: (ctx) => ctx.setValue((ctx.value() ?? 0) + 1) } },
     persist: int64Codec,
   });
   const logger = recordingLogger();
-  const processor = new Processor(graph, { client: kafka, commitIntervalMs: 20, logger });
+  const processor = new Processor(graph, { client: kafka, commitIntervalMs: 20, logger, consumer: { sessionTimeoutMs } });
   const running = processor.run();
   await until('the consumer runs', () => kafka.consumer.handler !== undefined);
   await kafka.consumer.assign([0]);
@@ -128,6 +138,42 @@ describe('Processor: table writes need proven group membership', () => {
     await kafka.consumer.handler!.onBatch(batch(['a', 'a', 'a'], 2));
     await until('the reprocessed messages committed', () => lastCommit() === 5);
     expect(table()).toEqual(['a=2', 'a=5']);
+    await processor.stop();
+    await running;
+  });
+
+  it('a revocation whose commit gets no answer within the session timeout counts the partitions as lost instead of hanging', async () => {
+    const { kafka, processor, running, table, lastCommit, logger } = await setup(150);
+    await kafka.consumer.handler!.onBatch(batch(['a'], 0));
+    await until('the first write committed', () => lastCommit() === 1);
+    kafka.consumer.hangCommits = true;
+    await kafka.consumer.handler!.onBatch(batch(['a', 'a'], 1));
+    const started = Date.now();
+    await kafka.consumer.revoke();
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(logger.lines.some((l) => l.message.startsWith('partitions were lost'))).toBe(true);
+    expect(table()).toEqual(['a=1']);
+    kafka.consumer.hangCommits = false;
+    await processor.stop();
+    await running;
+  });
+
+  it('a lost partition does not wait for its table writes in flight, and neither applies nor reports them later', async () => {
+    const producer = new ManualProducer();
+    const { kafka, processor, running, lastCommit, logger } = await setup(undefined, producer);
+    await kafka.consumer.handler!.onBatch(batch(['a', 'b'], 0));
+    await until('the writes are sent (after a successful commit)', () => producer.pending.length === 2);
+    kafka.consumer.rejectCommits = true;
+    // The broker never answers these writes while the partition is revoked: the revocation must not wait for them.
+    await kafka.consumer.revoke();
+    expect(logger.lines.some((l) => l.message.startsWith('partitions were lost'))).toBe(true);
+    producer.fail(new GokaError('Local: Message timed out'));
+    await sleep(60);
+    expect(processor.state).toBe('running');
+    expect(lastCommit()).toBe(0); // only the membership check before the writes went out: nothing of them committed
+    kafka.consumer.rejectCommits = false;
+    producer.autoAck = true;
+    producer.ack();
     await processor.stop();
     await running;
   });

@@ -81,6 +81,8 @@ export class CountingLoad {
       } catch (error) {
         this.failures++;
         if (!options.retry) throw error;
+        // Aborted: give the message up (it is not counted; whether it was written does not matter).
+        if (options.signal?.aborted) return;
         await sleep(options.retryDelayMs ?? 500);
       }
     }

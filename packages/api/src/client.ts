@@ -42,6 +42,16 @@ export interface ProducerRecord {
   readonly headers?: Headers;
   /** Record timestamp in ms; the broker's time when absent. */
   readonly timestamp?: number;
+  /**
+   * The latest moment, in this process's `performance.now()` milliseconds, at which the record may
+   * still be handed to the network. An adapter checks it right before the record leaves the
+   * process (into a request, or into the native client's queue) and rejects a record that is late
+   * with a `WriteExpiredError`, writing nothing. The processor sets it on table writes: they
+   * are safe only while the group membership a commit just proved lasts, and a process that was
+   * paused (long GC, blocked event loop, SIGSTOP) between the proof and the send may have been
+   * replaced by another member whose newer values they would overwrite.
+   */
+  readonly notAfter?: number;
 }
 
 /** Where an acknowledged record was written. */

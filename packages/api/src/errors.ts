@@ -46,3 +46,13 @@ export class StorageError extends GokaError {}
 
 /** A storage path is locked by another process or instance. */
 export class StorageLockedError extends StorageError {}
+
+/**
+ * A record was not sent because its {@link ProducerRecord.notAfter} moment had passed before it
+ * could leave the process. Nothing of it was written; the sender decides whether to send it again.
+ */
+export class WriteExpiredError extends GokaError {
+  constructor(readonly topic: string, readonly partition: number, readonly lateByMs: number) {
+    super(`record for topic "${topic}" partition ${partition} not sent: its send deadline passed ${Math.round(lateByMs)} ms before it could leave the process`);
+  }
+}

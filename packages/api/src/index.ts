@@ -15,5 +15,5 @@ export type {
 } from './stats';
 export {
   GokaError, KafkaConnectionError, UnknownTopicError, TopicMismatchError, StateError, MessageError,
-  StorageError, StorageLockedError,
+  StorageError, StorageLockedError, WriteExpiredError,
 } from './errors';

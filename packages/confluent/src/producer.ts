@@ -1,5 +1,5 @@
 import {
-  GokaError, KafkaConnectionError, StateError, UnknownTopicError,
+  GokaError, KafkaConnectionError, StateError, UnknownTopicError, WriteExpiredError,
   type ProduceResult, type Producer, type ProducerConfig, type ProducerRecord,
 } from '@goka-ts/api';
 import { DeliveryTracker, type Tracked } from './delivery_tracker';
@@ -138,7 +138,16 @@ export class ConfluentProducer implements Producer {
 
   /** Hands a record to librdkafka; returns false if its queue is full (the record is then blocked). */
   private produce(item: InFlight): boolean {
-    const { topic, partition, key, value, timestamp, headers } = item.record;
+    const { topic, partition, key, value, timestamp, headers, notAfter } = item.record;
+    // The last moment the record is still ours: once librdkafka has it, its thread sends it.
+    if (notAfter !== undefined) {
+      const late = performance.now() - notAfter;
+      if (late > 0) {
+        item.reject(new WriteExpiredError(topic, partition, late));
+        this.tracker.complete(item);
+        return true;
+      }
+    }
     try {
       this.rd!.produce(
         topic, partition,

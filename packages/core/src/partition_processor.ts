@@ -306,14 +306,14 @@ export class PartitionProcessor implements ContextHost {
 
   // --- commits, draining, reads -----------------------------------------------------------------
 
-  /** Sends the buffered table writes (at the commit interval). */
-  flushWrites(): void {
-    this.writes?.flush();
+  /** Sends the buffered table writes (at the commit interval); none may leave the process after `notAfter` (see TableWriteBuffer.flush). */
+  flushWrites(notAfter?: number): void {
+    this.writes?.flush(deadline(notAfter));
   }
 
   /** Whether table writes wait to be sent. */
   hasPendingWrites(): boolean {
-    return (this.writes?.pendingKeys ?? 0) > 0;
+    return this.writes?.hasPending ?? false;
   }
 
   /**
@@ -357,7 +357,7 @@ export class PartitionProcessor implements ContextHost {
    * input offsets cannot be committed would only be applied twice when the input is processed again.
    * With `discard` (the partition was lost to another member) the unsent writes are dropped at once.
    */
-  async drain(mode: { graceful: boolean; flush: boolean; discard?: boolean }, interrupted: Promise<unknown>, onSlow?: (held: Record<string, number>) => void): Promise<void> {
+  async drain(mode: { graceful: boolean; flush: boolean; discard?: boolean; notAfter?: number }, interrupted: Promise<unknown>, onSlow?: (held: Record<string, number>) => void): Promise<void> {
     this.closing = true;
     if (mode.discard) {
       // The partition was lost: nothing more of it may reach Kafka, and writes in flight are not
@@ -367,7 +367,8 @@ export class PartitionProcessor implements ContextHost {
     }
     if (mode.graceful) {
       await Promise.race([this.exclusiveTail, interrupted]);
-      this.writes?.flush();
+      // Writes that miss the deadline wait in the buffer; the commit ticks go on and send them.
+      this.writes?.flush(deadline(mode.notAfter));
       const idle = Promise.all([...this.trackers.values()].map((t) => t.whenIdle()));
       const slow = onSlow && setInterval(() => onSlow(this.heldCounts()), 10_000);
       try {
@@ -376,7 +377,7 @@ export class PartitionProcessor implements ContextHost {
         if (slow) clearInterval(slow);
       }
     } else if (mode.flush) {
-      this.writes?.flush();
+      this.writes?.flush(deadline(mode.notAfter));
       // Emits already sent settle (and release their messages) before the final commit; a failing
       // flush only means fewer offsets become committable.
       await this.producer.flush().catch(() => undefined);
@@ -463,6 +464,11 @@ export class PartitionProcessor implements ContextHost {
     this.exclusiveTail = run.catch(() => undefined);
     return run;
   }
+}
+
+/** A deadline for the producer: none for an unlimited one. */
+function deadline(notAfter: number | undefined): number | undefined {
+  return notAfter === undefined || notAfter === Number.POSITIVE_INFINITY ? undefined : notAfter;
 }
 
 function mergeHeaders(defaults: Headers | undefined, own: Headers | undefined): Headers | undefined {

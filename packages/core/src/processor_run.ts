@@ -17,6 +17,8 @@ export interface ProcessorRunHooks {
 }
 
 const RESOLVED = Promise.resolve();
+/** A membership proof without a deadline: there was nothing to commit, so nothing to prove with. */
+const NO_DEADLINE = Number.POSITIVE_INFINITY;
 /** How long a commit may go unanswered when the consumer options name no session timeout (ms). */
 const COMMIT_ANSWER_TIMEOUT_MS = 10_000;
 
@@ -366,7 +368,8 @@ export class ProcessorRun {
     // Whether this instance still is the group member that owns them: if not (its session expired,
     // e.g. after a pause longer than the session timeout), another member may be writing the table
     // already, and the buffered writes, computed from older values, must not overwrite its newer ones.
-    const lost = commit && !this.failure && owned.length > 0 && !(await this.confirmMembership(owned));
+    const proof = commit && !this.failure && owned.length > 0 ? await this.confirmMembership(owned) : NO_DEADLINE;
+    const lost = proof === undefined;
     if (lost) {
       this.logger.warn('partitions were lost to another member: their unsent table writes are dropped, their uncommitted messages will be processed again', {
         partitions: owned.map((pp) => pp.partition),
@@ -376,7 +379,7 @@ export class ProcessorRun {
       partitions.map(async (partition) => {
         const pp = this.partitions.get(partition);
         if (pp) {
-          await pp.drain({ graceful: !this.failure, flush: commit, discard: lost }, this.failedPromise, (held) =>
+          await pp.drain({ graceful: !this.failure, flush: commit, discard: lost, notAfter: proof }, this.failedPromise, (held) =>
             this.logger.warn('still waiting for messages to finish before the partition can be released (a deferred commit not called?)', { partition, held }),
           );
           if (commit && !lost) await this.commit(false, [pp]);
@@ -422,22 +425,27 @@ export class ProcessorRun {
       const offsets: TopicPartitionOffset[] = [];
       for (const pp of pps) offsets.push(...(flushing.length > 0 ? pp.positionOffsets() : pp.committableOffsets()));
       // Writes of visits on partitions that never delivered a message have no offset to prove membership with.
-      if (offsets.length > 0 && consumer && !(await this.commitOffsets(consumer, pps, offsets))) {
+      const proof = offsets.length > 0 && consumer ? await this.commitOffsets(consumer, pps, offsets) : NO_DEADLINE;
+      if (proof === undefined) {
         if (flushing.length > 0) this.logger.warn('table writes held back until a commit confirms this instance still owns its partitions');
         return;
       }
-      for (const pp of flushing) pp.flushWrites();
+      for (const pp of flushing) pp.flushWrites(proof);
     });
     this.commitChain = run.catch(() => undefined);
     return run;
   }
 
-  /** Commits the positions of `pps` (unchanged or not): resolves whether the group accepted this instance's commit. */
-  private confirmMembership(pps: readonly PartitionProcessor[]): Promise<boolean> {
+  /**
+   * Commits the positions of `pps` (unchanged or not): resolves with the moment until which the
+   * accepted commit proves this instance's membership (see {@link commitOffsets}), or `undefined`
+   * when the group refused it.
+   */
+  private confirmMembership(pps: readonly PartitionProcessor[]): Promise<number | undefined> {
     const run = this.commitChain.then(() => {
       const consumer = this.consumer;
       const offsets = pps.flatMap((pp) => pp.positionOffsets());
-      return offsets.length === 0 || !consumer ? true : this.commitOffsets(consumer, pps, offsets);
+      return offsets.length === 0 || !consumer ? NO_DEADLINE : this.commitOffsets(consumer, pps, offsets);
     });
     this.commitChain = run.then(
       () => undefined,
@@ -447,13 +455,25 @@ export class ProcessorRun {
   }
 
   /**
-   * Commits and resolves whether the group accepted it. A commit without an answer within the session
-   * timeout counts as refused: by then the membership it would prove may be gone, and a revocation
-   * must not wait on it (a client that queues commits while the coordinator is unreachable would
-   * otherwise hold the rebalance, and the processor, until the broker returns).
+   * Commits; resolves with the moment (`performance.now()` ms) until which the accepted commit
+   * proves that this instance is still the member owning the partitions, or `undefined` when the
+   * group refused it.
+   *
+   * The proof is a lease: the coordinator accepted the commit while this member's session was alive
+   * and renewed it, so the session lasts at least one session timeout from the moment the commit
+   * was sent. Half of that is what writes may use; a process paused for longer (it reads the answer
+   * only after waking up, when its successor may already have taken over) gets a lease that has
+   * already run out, and the writes wait for the next proof. Adapters hold every table record to the
+   * lease up to the moment it leaves the process (`ProducerRecord.notAfter`).
+   *
+   * A commit without an answer within the session timeout counts as refused: by then the membership
+   * it would prove may be gone, and a revocation must not wait on it (a client that queues commits
+   * while the coordinator is unreachable would otherwise hold the rebalance, and the processor,
+   * until the broker returns).
    */
-  private async commitOffsets(consumer: GroupConsumer, pps: readonly PartitionProcessor[], offsets: TopicPartitionOffset[]): Promise<boolean> {
+  private async commitOffsets(consumer: GroupConsumer, pps: readonly PartitionProcessor[], offsets: TopicPartitionOffset[]): Promise<number | undefined> {
     const timeoutMs = this.options.consumer.sessionTimeoutMs ?? COMMIT_ANSWER_TIMEOUT_MS;
+    const sentAt = performance.now();
     let timer: NodeJS.Timeout | undefined;
     const unanswered = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new GokaError(`group "${this.graph.group}": the commit was not answered within ${timeoutMs} ms`)), timeoutMs);
@@ -461,15 +481,24 @@ export class ProcessorRun {
     });
     try {
       await Promise.race([consumer.commit(offsets), unanswered]);
-      for (const pp of pps) pp.markCommitted(offsets);
-      return true;
     } catch (error) {
       // Not fatal: the offsets stay committable and go out with the next commit; at worst a new owner reprocesses them.
       this.logger.warn('committing offsets failed', { error, offsets: offsets.map((o) => `${o.topic}/${o.partition}@${o.offset}`).join(',') });
-      return false;
+      return undefined;
     } finally {
       clearTimeout(timer);
     }
+    for (const pp of pps) pp.markCommitted(offsets);
+    const notAfter = sentAt + timeoutMs / 2;
+    const answeredAfter = performance.now() - sentAt;
+    if (answeredAfter > timeoutMs / 2) {
+      this.logger.warn('a commit was answered too late to prove membership (was the process paused?); table writes wait for the next commit', {
+        answeredAfterMs: Math.round(answeredAfter),
+        sessionTimeoutMs: timeoutMs,
+      });
+      return undefined;
+    }
+    return notAfter;
   }
 
   // --- queries --------------------------------------------------------------------------------

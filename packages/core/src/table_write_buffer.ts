@@ -1,4 +1,4 @@
-import type { Producer, Storage, StorageBatchOp } from '@goka-ts/api';
+import { WriteExpiredError, type Producer, type Storage, type StorageBatchOp } from '@goka-ts/api';
 import type { EffectHolder } from './effect_holder';
 
 interface OverlayEntry {
@@ -47,6 +47,8 @@ export class TableWriteBuffer {
   sentRecords = 0;
   /** Table writes requested by callbacks (before coalescing). */
   writes = 0;
+  /** Generations put back because their writes could not be sent before their deadline. */
+  requeued = 0;
   /** Highest table offset applied to local storage by this buffer, or -1. */
   appliedOffset = -1;
 
@@ -79,6 +81,11 @@ export class TableWriteBuffer {
   /** Distinct keys waiting in the current generation. */
   get pendingKeys(): number {
     return this.current.writes.size;
+  }
+
+  /** Whether the current generation waits to be flushed (writes, or messages of requeued writes). */
+  get hasPending(): boolean {
+    return this.current.writes.size > 0 || this.current.holders.length > 0;
   }
 
   /** Keys whose writes were buffered but are not yet applied to local storage. */
@@ -116,10 +123,17 @@ export class TableWriteBuffer {
     }
   }
 
-  /** Sends the current generation (if it has writes) and chains its application to storage. */
-  flush(): void {
+  /**
+   * Sends the current generation (if it has writes) and chains its application to storage.
+   * `notAfter` (a `performance.now()` moment) is when the membership that allows this instance to
+   * write the partition may have ended: records that cannot leave the process before it are not
+   * sent, and the generation's writes wait in the buffer for the next flush (see {@link requeue}).
+   */
+  flush(notAfter?: number): void {
     const gen = this.current;
-    if (gen.writes.size === 0 || this.discarded) return;
+    // A generation can hold messages without writes of its own: requeued ones whose keys a later
+    // generation wrote again. It is applied (releasing them) in its turn all the same.
+    if ((gen.writes.size === 0 && gen.holders.length === 0) || this.discarded) return;
     this.current = this.newGeneration();
     this.inFlightGenerations++;
     let outstanding = gen.writes.size;
@@ -127,16 +141,19 @@ export class TableWriteBuffer {
     let settle!: (error?: unknown) => void;
     const acked = new Promise<unknown>((resolve) => (settle = resolve));
     let failure: { error: unknown } | undefined;
+    let expired = false;
     const onAck = (result: { offset: number }) => {
       if (result.offset > maxOffset) maxOffset = result.offset;
       if (--outstanding === 0) settle();
     };
     const onError = (error: unknown) => {
-      if (!failure) failure = { error };
+      if (error instanceof WriteExpiredError) expired = true;
+      else if (!failure) failure = { error };
       settle();
     };
+    if (outstanding === 0) settle();
     for (const [key, value] of gen.writes) {
-      this.producer.send({ topic: this.topic, partition: this.partition, key: Buffer.from(key), value }).then(onAck, onError);
+      this.producer.send({ topic: this.topic, partition: this.partition, key: Buffer.from(key), value, notAfter }).then(onAck, onError);
     }
     this.sentRecords += gen.writes.size;
     this.applyChain = this.applyChain.then(async () => {
@@ -144,6 +161,11 @@ export class TableWriteBuffer {
       // Discarded (partition lost): the partition's next recovery reads these records from Kafka if
       // they made it; applying them here could overwrite newer values a recovery already applied.
       if (this.broken || this.discarded) return;
+      if (expired && !failure) {
+        this.inFlightGenerations--;
+        this.requeue(gen);
+        return;
+      }
       if (failure) {
         this.broken = true;
         gen.holders[0].effectFailed(`writing the group table "${this.topic}" failed`, failure.error);
@@ -151,18 +173,49 @@ export class TableWriteBuffer {
       }
       const ops: StorageBatchOp[] = [];
       for (const [key, value] of gen.writes) ops.push(value === null ? { type: 'del', key } : { type: 'put', key, value });
-      try {
-        await this.storage.writeBatch(ops, maxOffset);
-      } catch (error) {
-        this.broken = true;
-        gen.holders[0].effectFailed(`applying writes to the local storage of "${this.topic}" partition ${this.partition} failed`, error);
-        return;
+      if (ops.length > 0) {
+        try {
+          await this.storage.writeBatch(ops, maxOffset);
+        } catch (error) {
+          this.broken = true;
+          gen.holders[0].effectFailed(`applying writes to the local storage of "${this.topic}" partition ${this.partition} failed`, error);
+          return;
+        }
+        this.appliedOffset = maxOffset;
       }
-      this.appliedOffset = maxOffset;
       this.inFlightGenerations--;
       this.appliedNotPruned.push(gen);
       for (const holder of gen.holders) holder.release();
     });
+  }
+
+  /**
+   * Puts the writes of a generation that was not (wholly) sent back into the current one, keeping
+   * its messages held: they go out with the next flush, after a new proof of membership. A key that
+   * a later generation wrote again is left to that one: its value is newer, and sending the older
+   * one after it would undo it. Records of the generation that did reach Kafka are written again;
+   * the value is the same, and local storage applies the key once, with the later generation.
+   */
+  private requeue(gen: Generation): void {
+    const target = this.current;
+    for (const [key, value] of gen.writes) {
+      if (this.overlay.get(key)?.generation !== gen.id) continue;
+      this.overlay.set(key, { value, generation: target.id });
+      target.writes.set(key, value);
+    }
+    for (const holder of gen.holders) {
+      target.holders.push(holder);
+      const scope = holder.holdScope;
+      if (scope === undefined) continue;
+      const order = holder.holdOrder ?? 0;
+      const lowest = target.lowest.get(scope);
+      if (lowest === undefined || order < lowest) target.lowest.set(scope, order);
+    }
+    this.requeued++;
+    if (target.writes.size >= this.maxBuffered) {
+      if (this.onFull) this.onFull();
+      else this.flush();
+    }
   }
 
   /**

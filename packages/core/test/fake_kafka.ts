@@ -2,6 +2,7 @@ import {
   KafkaConnectionError,
   StateError,
   UnknownTopicError,
+  WriteExpiredError,
   type Admin,
   type GroupConsumer,
   type Headers,
@@ -126,6 +127,8 @@ export class FakeKafka implements KafkaClient {
       },
       async send(record: ProducerRecord): Promise<ProduceResult> {
         if (closed) throw new StateError('fake producer is closed');
+        const late = record.notAfter === undefined ? 0 : performance.now() - record.notAfter;
+        if (late > 0) throw new WriteExpiredError(record.topic, record.partition, late);
         const offset = fake.append(record.topic, record.partition, record.key?.toString() ?? null, record.value, record.headers);
         return { topic: record.topic, partition: record.partition, offset };
       },

@@ -19,6 +19,8 @@ class ScriptedConsumer implements GroupConsumer {
   rejectCommits = false;
   /** Commits never settle, as with a client that queues them while the coordinator is unreachable. */
   hangCommits = false;
+  /** Commits are accepted but answered this late, as a process paused with a commit in flight reads them. */
+  answerDelayMs = 0;
   private owned: number[] = [];
   private end!: () => void;
 
@@ -33,6 +35,7 @@ class ScriptedConsumer implements GroupConsumer {
   }
   async commit(offsets: readonly TopicPartitionOffset[]): Promise<void> {
     if (this.hangCommits) return new Promise<void>(() => undefined);
+    if (this.answerDelayMs > 0) await sleep(this.answerDelayMs);
     if (this.rejectCommits) {
       this.rejectedCommits++;
       throw new GokaError('commit failed: The coordinator is not aware of this member');
@@ -184,6 +187,45 @@ describe('Processor: table writes need proven group membership', () => {
     await kafka.consumer.revoke();
     expect(table()).toEqual(['a=2', 'b=1']);
     expect(lastCommit()).toBe(3);
+    await processor.stop();
+    await running;
+  });
+
+  it('a commit answered after half the session timeout proves nothing: the writes wait for a timely one', async () => {
+    const { kafka, processor, running, table, lastCommit, logger } = await setup(400);
+    await kafka.consumer.handler!.onBatch(batch(['a'], 0));
+    await until('the first write committed', () => lastCommit() === 1);
+    // Accepted by the coordinator, but read 250 ms later (a paused process): its successor may own the partition by now.
+    kafka.consumer.answerDelayMs = 250;
+    await kafka.consumer.handler!.onBatch(batch(['a', 'a'], 1));
+    await until('a late answer', () => logger.lines.some((l) => l.message.startsWith('a commit was answered too late')));
+    expect(table()).toEqual(['a=1']);
+    kafka.consumer.answerDelayMs = 0;
+    await until('the writes are sent after a timely commit', () => lastCommit() === 3);
+    expect(table()).toEqual(['a=1', 'a=3']);
+    await processor.stop();
+    await running;
+  });
+
+  it('writes that could not leave the process within the lease are kept and sent after the next proof', async () => {
+    const producer = new ManualProducer();
+    const { kafka, processor, running, lastCommit } = await setup(200, producer);
+    await kafka.consumer.handler!.onBatch(batch(['a', 'b'], 0));
+    await until('the writes are handed to the producer', () => producer.pending.length === 2);
+    const leaseEnd = producer.pending[0].record.notAfter!;
+    expect(leaseEnd).toBeLessThanOrEqual(performance.now() + 100);
+    // The process was paused with the records still queued: by the time they would go out, the lease is over.
+    await sleep(Math.max(0, leaseEnd - performance.now()) + 20);
+    producer.leave();
+    expect(producer.pending).toHaveLength(0);
+    expect(processor.state).toBe('running');
+    await until('the writes are sent again under a new lease', () => producer.pending.length === 2);
+    expect(producer.pending[0].record.notAfter!).toBeGreaterThan(leaseEnd);
+    expect(lastCommit()).toBe(0); // only position commits so far
+    producer.autoAck = true;
+    producer.ack();
+    await until('their offsets committed', () => lastCommit() === 2);
+    expect(producer.acked.map((r) => `${r.record.key}=${r.record.value}`)).toEqual(['a=1', 'b=1']);
     await processor.stop();
     await running;
   });

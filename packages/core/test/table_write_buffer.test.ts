@@ -194,4 +194,60 @@ describe('TableWriteBuffer', () => {
     expect(buffer.get('x')?.toString()).toBe('3');
     expect((await storage.get('x'))?.toString()).toBe('2');
   });
+
+  describe('send deadline (membership lease)', () => {
+    it('keeps a generation whose records expired before leaving the process, and sends it with the next flush', async () => {
+      const { producer, storage, buffer, tracker, failures } = await setup();
+      const a = message(tracker, 0, failures);
+      buffer.put('x', Buffer.from('1'), a);
+      buffer.put('y', Buffer.from('1'), a);
+      a.finish();
+      const leaseEnd = performance.now() + 1_000;
+      buffer.flush(leaseEnd);
+      expect(producer.pending.map((p) => p.record.notAfter)).toEqual([leaseEnd, leaseEnd]);
+      producer.leave(leaseEnd + 1); // the process woke up after the lease ran out
+      await buffer.settled();
+      expect(failures).toEqual([]);
+      expect(buffer.requeued).toBe(1);
+      expect(await storage.get('x')).toBeUndefined();
+      expect(tracker.committable).toBe(-1); // message 0 stays held
+      expect(buffer.get('x')?.toString()).toBe('1'); // still readable
+      expect(buffer.hasPending).toBe(true);
+
+      const b = message(tracker, 1, failures);
+      buffer.put('y', Buffer.from('2'), b);
+      b.finish();
+      buffer.flush();
+      expect(producer.pending.map((p) => `${p.record.key}=${p.record.value}`)).toEqual(['x=1', 'y=2']);
+      producer.ack();
+      await buffer.settled();
+      expect(tracker.committable).toBe(2);
+      expect((await storage.get('x'))?.toString()).toBe('1');
+      expect((await storage.get('y'))?.toString()).toBe('2');
+      expect(failures).toEqual([]);
+    });
+
+    it('does not send an expired value again after a newer generation wrote the key, and releases its messages with that one', async () => {
+      const { producer, storage, buffer, tracker, failures } = await setup();
+      const a = message(tracker, 0, failures);
+      buffer.put('x', Buffer.from('old'), a);
+      a.finish();
+      buffer.flush(performance.now() + 1_000); // generation 1, in flight
+      const b = message(tracker, 1, failures);
+      buffer.put('x', Buffer.from('new'), b);
+      b.finish();
+      buffer.flush(); // generation 2, sent behind it
+      producer.leave(Number.MAX_SAFE_INTEGER); // generation 1 expires, generation 2 leaves
+      producer.ack();
+      await buffer.settled();
+      expect(tracker.committable).toBe(-1); // message 0 now waits in the current (empty) generation
+      expect(buffer.hasPending).toBe(true);
+      buffer.flush();
+      await buffer.settled();
+      expect(producer.acked.map((r) => `${r.record.key}=${r.record.value}`)).toEqual(['x=new']);
+      expect(tracker.committable).toBe(2);
+      expect((await storage.get('x'))?.toString()).toBe('new');
+      expect(failures).toEqual([]);
+    });
+  });
 });

@@ -1,4 +1,4 @@
-import { GokaError, StateError, UnknownTopicError } from '@goka-ts/api';
+import { GokaError, StateError, UnknownTopicError, WriteExpiredError } from '@goka-ts/api';
 import type { Producer, ProducerConfig, ProducerRecord, ProduceResult } from '@goka-ts/api';
 import { CompressionCodecs, CompressionTypes, type Kafka, type Message, type Producer as KafkaJsProducer } from 'kafkajs';
 import { ClusterOps } from './cluster_ops';
@@ -16,6 +16,9 @@ class PartitionQueue {
   messages: Message[] = [];
   resolves: Resolve[] = [];
   rejects: Reject[] = [];
+  /** `notAfter` per record (Infinity: none); only looked at once a record of the queue had one. */
+  deadlines: number[] = [];
+  hasDeadlines = false;
   /** Records ever queued / ever settled; flush() waits on these. */
   enqueued = 0;
   settled = 0;
@@ -218,6 +221,8 @@ export class KafkajsProducer implements Producer {
     });
     q.resolves.push(resolve);
     q.rejects.push(reject);
+    q.deadlines.push(record.notAfter ?? Infinity);
+    if (record.notAfter !== undefined) q.hasDeadlines = true;
     q.enqueued++;
     this.queued++;
     if (this.inFlight) return; // goes out with the next request
@@ -236,31 +241,67 @@ export class KafkajsProducer implements Producer {
     for (const [topic, byPartition] of this.queues) {
       let messages: Message[] | undefined;
       for (const q of byPartition.values()) {
-        const n = Math.min(q.messages.length, this.batchSize);
+        let n = Math.min(q.messages.length, this.batchSize);
         if (n === 0) continue;
-        const taken = n === q.messages.length ? q.messages : q.messages.slice(0, n);
-        const resolves = n === q.resolves.length ? q.resolves : q.resolves.slice(0, n);
-        const rejects = n === q.rejects.length ? q.rejects : q.rejects.slice(0, n);
+        let taken = n === q.messages.length ? q.messages : q.messages.slice(0, n);
+        let resolves = n === q.resolves.length ? q.resolves : q.resolves.slice(0, n);
+        let rejects = n === q.rejects.length ? q.rejects : q.rejects.slice(0, n);
+        const deadlines = n === q.deadlines.length ? q.deadlines : q.deadlines.slice(0, n);
         if (n === q.messages.length) {
           q.messages = [];
           q.resolves = [];
           q.rejects = [];
+          q.deadlines = [];
         } else {
           q.messages.splice(0, n);
           q.resolves.splice(0, n);
           q.rejects.splice(0, n);
+          q.deadlines.splice(0, n);
         }
         this.queued -= n;
+        if (q.hasDeadlines) {
+          ({ taken, resolves, rejects } = this.dropExpired(q, taken, resolves, rejects, deadlines));
+          n = taken.length;
+          if (n === 0) continue;
+        }
         slices.push({ queue: q, count: n, resolves, rejects });
         if (!messages) messages = taken;
         else for (let i = 0; i < taken.length; i++) messages.push(taken[i]!);
       }
       if (messages) topicMessages.push({ topic, messages });
     }
+    if (slices.length === 0) {
+      this.notifyFlushWaiters(); // every record taken had expired
+      return;
+    }
     this.inFlight = this.execute(topicMessages, slices).finally(() => {
       this.inFlight = null;
       if (this.queued > 0) this.sendNow();
     });
+  }
+
+  /**
+   * Rejects the records whose `notAfter` passed (they were to leave the process by then) and returns
+   * the others. Checked here, as the request is built: kafkajs writes it to the socket without
+   * waiting for a timer, so a paused process cannot slip a late record through after this.
+   */
+  private dropExpired(q: PartitionQueue, messages: Message[], resolves: Resolve[], rejects: Reject[], deadlines: number[]) {
+    const now = performance.now();
+    let expired = 0;
+    for (const d of deadlines) if (d < now) expired++;
+    if (expired === 0) return { taken: messages, resolves, rejects };
+    const kept = { taken: [] as Message[], resolves: [] as Resolve[], rejects: [] as Reject[] };
+    for (let i = 0; i < messages.length; i++) {
+      if (deadlines[i]! < now) {
+        rejects[i]!(new WriteExpiredError(q.topic, q.partition, now - deadlines[i]!));
+        continue;
+      }
+      kept.taken.push(messages[i]!);
+      kept.resolves.push(resolves[i]!);
+      kept.rejects.push(rejects[i]!);
+    }
+    q.settled += expired;
+    return kept;
   }
 
   private async execute(topicMessages: Array<{ topic: string; messages: Message[] }>, slices: Slice[]): Promise<void> {

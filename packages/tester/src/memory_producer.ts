@@ -1,4 +1,4 @@
-import { StateError, type Headers, type Producer, type ProduceResult, type ProducerConfig, type ProducerRecord } from '@goka-ts/api';
+import { StateError, WriteExpiredError, type Headers, type Producer, type ProduceResult, type ProducerConfig, type ProducerRecord } from '@goka-ts/api';
 import type { Activity } from './activity';
 import type { MemoryBroker } from './memory_broker';
 import type { AppendRecord } from './memory_log';
@@ -6,6 +6,7 @@ import { onNextTurn } from './scheduling';
 
 interface Pending {
   readonly record: ProducerRecord & AppendRecord;
+  readonly notAfter: number | undefined;
   resolve(result: ProduceResult): void;
   reject(error: unknown): void;
 }
@@ -35,7 +36,7 @@ export class MemoryProducer implements Producer, Activity {
   send(record: ProducerRecord): Promise<ProduceResult> {
     if (this.closed) return Promise.reject(new StateError(`cannot send to topic "${record.topic}": the producer is closed`));
     return new Promise<ProduceResult>((resolve, reject) => {
-      this.queue.push({ record: copy(record, this.broker.now), resolve, reject });
+      this.queue.push({ record: copy(record, this.broker.now), notAfter: record.notAfter, resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;
         this.unregister ??= this.broker.activities.add(this);
@@ -63,7 +64,12 @@ export class MemoryProducer implements Producer, Activity {
     this.queue = [];
     this.scheduled = false;
     const byPartition = new Map<string, Pending[]>();
+    const now = performance.now();
     for (const pending of round) {
+      if (pending.notAfter !== undefined && pending.notAfter < now) {
+        pending.reject(new WriteExpiredError(pending.record.topic, pending.record.partition, now - pending.notAfter));
+        continue;
+      }
       const where = `${pending.record.partition}\u0000${pending.record.topic}`;
       const group = byPartition.get(where);
       if (group) group.push(pending);

@@ -1,5 +1,5 @@
 /// <reference types="jest" />
-import { StateError } from '@goka-ts/api';
+import { StateError, WriteExpiredError } from '@goka-ts/api';
 import type { ProduceResult } from '@goka-ts/api';
 import type { SuiteContext } from './harness';
 
@@ -93,6 +93,23 @@ export function producerTests(ctx: SuiteContext): void {
       const bad = ctx.producer.send({ topic, partition: 7, key: null, value: Buffer.from('no such partition') });
       await expect(bad).rejects.toThrow(/partition/);
       await expect(good).resolves.toMatchObject({ topic, partition: 0 });
+    });
+
+    it('rejects a record whose notAfter has passed with WriteExpiredError and writes nothing of it', async () => {
+      const own = await ctx.createTopic('producer-deadline', 1);
+      const now = performance.now();
+      const results = await Promise.allSettled([
+        ctx.producer.send({ topic: own, partition: 0, key: null, value: Buffer.from('before'), notAfter: now + 60_000 }),
+        ctx.producer.send({ topic: own, partition: 0, key: null, value: Buffer.from('late'), notAfter: now - 1 }),
+        ctx.producer.send({ topic: own, partition: 0, key: null, value: Buffer.from('no deadline') }),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      const reason = (results[1] as PromiseRejectedResult).reason as WriteExpiredError;
+      expect(reason).toBeInstanceOf(WriteExpiredError);
+      expect(reason).toMatchObject({ topic: own, partition: 0 });
+      expect(reason.message).toContain(own);
+      const stored = await ctx.readAll(own, 0);
+      expect(stored.map((m) => m.value?.toString())).toEqual(['before', 'no deadline']);
     });
   });
 }

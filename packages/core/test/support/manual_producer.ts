@@ -1,4 +1,4 @@
-import type { Producer, ProduceResult, ProducerRecord } from '@goka-ts/api';
+import { WriteExpiredError, type Producer, type ProduceResult, type ProducerRecord } from '@goka-ts/api';
 
 interface Pending {
   readonly record: ProducerRecord;
@@ -35,6 +35,20 @@ export class ManualProducer implements Producer {
   ackWhere(match: (record: ProducerRecord) => boolean): void {
     const keep: Pending[] = [];
     for (const entry of this.pending.splice(0)) (match(entry.record) ? this.settle(entry) : keep.push(entry));
+    this.pending.push(...keep);
+  }
+
+  /**
+   * What an adapter does when the pending records leave the process now: those past their
+   * `notAfter` are rejected with a WriteExpiredError, the others stay pending (to be acked).
+   */
+  leave(now = performance.now()): void {
+    const keep: Pending[] = [];
+    for (const entry of this.pending.splice(0)) {
+      const notAfter = entry.record.notAfter;
+      if (notAfter !== undefined && notAfter < now) entry.reject(new WriteExpiredError(entry.record.topic, entry.record.partition, now - notAfter));
+      else keep.push(entry);
+    }
     this.pending.push(...keep);
   }
 

@@ -12,7 +12,7 @@ import { confluentClient } from '@goka-ts/confluent';
 import { kafkajsClient } from '@goka-ts/kafkajs';
 import { memoryStorage } from '@goka-ts/storage-memory';
 import { counterGraph } from './counter_graph';
-import { WORKER_CONFIG_ENV, type CounterWorkerConfig, type WorkerReport } from './protocol';
+import { WORKER_CONFIG_ENV, type CounterWorkerConfig, type WorkerCommand, type WorkerReport } from './protocol';
 
 function readConfig(): CounterWorkerConfig {
   const raw = process.env[WORKER_CONFIG_ENV];
@@ -24,7 +24,35 @@ function readConfig(): CounterWorkerConfig {
   return config;
 }
 
-/** Sends a report to the parent; resolves once it left the channel. Without a parent (run by hand) reports go nowhere. */
+/** Set by the parent's `announce-commit`: the next commit is reported the moment it is issued. */
+let announceCommit = false;
+process.on('message', (command: WorkerCommand) => {
+  if (command.type === 'announce-commit') announceCommit = true;
+});
+
+/** The client, with its group consumers reporting an announced commit right after issuing it. */
+function announcingCommits(client: KafkaClient): KafkaClient {
+  return {
+    name: client.name,
+    admin: () => client.admin(),
+    producer: (config) => client.producer(config),
+    partitionReader: (config) => client.partitionReader(config),
+    groupConsumer: (config) => {
+      const consumer = client.groupConsumer(config);
+      const commit = consumer.commit.bind(consumer);
+      consumer.commit = (offsets) => {
+        const result = commit(offsets);
+        if (announceCommit && offsets.length > 0) {
+          announceCommit = false;
+          void report({ type: 'commit-sent' });
+        }
+        return result;
+      };
+      return consumer;
+    },
+  };
+}
+
 function createClient(config: CounterWorkerConfig, logger: Logger | undefined): KafkaClient {
   const brokers = [...config.brokers];
   switch (config.client ?? 'kafkajs') {
@@ -37,6 +65,7 @@ function createClient(config: CounterWorkerConfig, logger: Logger | undefined): 
   }
 }
 
+/** Sends a report to the parent; resolves once it left the channel. Without a parent (run by hand) reports go nowhere. */
 function report(message: WorkerReport): Promise<void> {
   if (!process.send || !process.connected) return Promise.resolve();
   return new Promise((resolve) => process.send!(message, undefined, {}, () => resolve()));
@@ -49,7 +78,7 @@ async function main(): Promise<number> {
   const processor = new Processor(
     counterGraph(config.group, config.input, () => processed++),
     {
-      client: createClient(config, process.env.GOKA_LOG_LEVEL ? logger : undefined),
+      client: announcingCommits(createClient(config, process.env.GOKA_LOG_LEVEL ? logger : undefined)),
       storage: memoryStorage(),
       startFrom: 'oldest',
       consumer: config.consumer,

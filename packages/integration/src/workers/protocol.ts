@@ -38,4 +38,11 @@ export type WorkerReport =
   /** The processor stopped gracefully (after SIGTERM / SIGINT); the process exits with 0 next. */
   | { readonly type: 'stopped'; readonly processed: number }
   /** The processor failed; the process exits with 1 next. */
-  | { readonly type: 'failed'; readonly processed: number; readonly error: string };
+  | { readonly type: 'failed'; readonly processed: number; readonly error: string }
+  /** A commit was just handed to the group consumer (only after an `announce-commit` command). */
+  | { readonly type: 'commit-sent' };
+
+/** Messages from the parent to a worker. */
+export type WorkerCommand =
+  /** Report the next commit the moment it is issued, so the parent can freeze the process with it in flight. */
+  { readonly type: 'announce-commit' };

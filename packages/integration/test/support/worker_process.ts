@@ -6,7 +6,7 @@ import { fork, type ChildProcess } from 'child_process';
 import fs from 'fs';
 import path from 'path';
 import type { ComponentState } from '@goka-ts/api';
-import { WORKER_CONFIG_ENV, type CounterWorkerConfig, type WorkerReport } from '../../src/workers/protocol';
+import { WORKER_CONFIG_ENV, type WorkerCommand, type CounterWorkerConfig, type WorkerReport } from '../../src/workers/protocol';
 import { waitFor } from './harness';
 
 const PACKAGE_ROOT = path.resolve(__dirname, '../..');
@@ -44,6 +44,8 @@ export class CounterWorker {
   outcome: Extract<WorkerReport, { type: 'stopped' | 'failed' }> | undefined;
   exit: WorkerExit | undefined;
   private stderr = '';
+  /** Set by {@link pauseAtNextCommit}: called when the worker reports the commit. */
+  private onCommitSent: (() => void) | undefined;
 
   constructor(readonly name: string, config: CounterWorkerConfig) {
     checkBuild();
@@ -78,6 +80,10 @@ export class CounterWorker {
         break;
       case 'progress':
         this.processed = report.processed;
+        break;
+      case 'commit-sent':
+        this.onCommitSent?.();
+        this.onCommitSent = undefined;
         break;
       case 'stopped':
       case 'failed':
@@ -115,6 +121,24 @@ export class CounterWorker {
     const exit = await Promise.race([this.exited, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), timeoutMs).unref())]);
     if (!exit) throw new Error(`${this.describe()} did not exit within ${timeoutMs} ms of SIGTERM`);
     if (exit.code !== 0 || this.outcome?.type !== 'stopped') throw new Error(`${this.describe()} did not stop gracefully on SIGTERM`);
+  }
+
+  /**
+   * SIGSTOPs the worker right after it issued its next commit, so that the coordinator's answer
+   * (an acceptance: the member is still alive when it arrives) waits in the socket until SIGCONT,
+   * when the member's session has long expired. Resolves once it is stopped.
+   */
+  pauseAtNextCommit(timeoutMs = 30_000): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${this.describe()} issued no commit within ${timeoutMs} ms`)), timeoutMs);
+      this.onCommitSent = () => {
+        clearTimeout(timer);
+        this.child.kill('SIGSTOP');
+        resolve();
+      };
+      const command: WorkerCommand = { type: 'announce-commit' };
+      this.child.send(command);
+    });
   }
 
   /** SIGKILL: the process dies at once, mid-work, leaving its group membership to expire. */

@@ -3,17 +3,16 @@
  * owns the partitions, and drops the unsent writes of partitions it lost: a member that resumes after
  * its session expired must not overwrite its successor's newer table values with stale ones.
  */
-import { GokaError, type GroupConsumer, type GroupHandler, type KafkaMessage, type Producer, type TopicPartitionOffset } from '@goka-ts/api';
+import { GokaError, type GroupConsumer, type KafkaMessage, type Producer, type TopicPartitionOffset } from '@goka-ts/api';
 import { int64Codec, stringCodec } from '../src/codecs';
 import { defineGroup } from '../src/define_group';
 import { Processor } from '../src/processor';
 import { FakeKafka, recordingLogger } from './fake_kafka';
 import { ManualProducer } from './support/manual_producer';
+import { ScriptedConsumer } from './support/scripted_group';
 
-/** A group consumer the test drives: assignments, batches and revocations on demand; commits can be rejected. */
-class ScriptedConsumer implements GroupConsumer {
-  handler: GroupHandler | undefined;
-  readonly commits: TopicPartitionOffset[][] = [];
+/** The scripted group consumer whose commits can also be rejected, left unanswered or answered late. */
+class MembershipConsumer extends ScriptedConsumer {
   rejectedCommits = 0;
   /** Commits fail as they do for a member the coordinator no longer knows. */
   rejectCommits = false;
@@ -21,44 +20,20 @@ class ScriptedConsumer implements GroupConsumer {
   hangCommits = false;
   /** Commits are accepted but answered this late, as a process paused with a commit in flight reads them. */
   answerDelayMs = 0;
-  private owned: number[] = [];
-  private end!: () => void;
 
-  run(handler: GroupHandler): Promise<void> {
-    this.handler = handler;
-    return new Promise((resolve) => (this.end = resolve));
-  }
-  pause(): void {}
-  resume(): void {}
-  assignment(): readonly number[] {
-    return this.owned;
-  }
-  async commit(offsets: readonly TopicPartitionOffset[]): Promise<void> {
+  override async commit(offsets: readonly TopicPartitionOffset[]): Promise<void> {
     if (this.hangCommits) return new Promise<void>(() => undefined);
     if (this.answerDelayMs > 0) await sleep(this.answerDelayMs);
     if (this.rejectCommits) {
       this.rejectedCommits++;
       throw new GokaError('commit failed: The coordinator is not aware of this member');
     }
-    this.commits.push([...offsets]);
-  }
-  async assign(partitions: number[]): Promise<void> {
-    this.owned = partitions;
-    await this.handler!.onAssigned(partitions);
-  }
-  async revoke(): Promise<void> {
-    const partitions = this.owned;
-    this.owned = [];
-    await this.handler!.onRevoked(partitions);
-  }
-  async close(): Promise<void> {
-    if (this.owned.length) await this.revoke();
-    this.end();
+    return super.commit(offsets);
   }
 }
 
-class ScriptedKafka extends FakeKafka {
-  readonly consumer = new ScriptedConsumer();
+class MembershipKafka extends FakeKafka {
+  readonly consumer = new MembershipConsumer();
   /** When set, the processor's producer: acknowledgements are handed out by the test. */
   manual: ManualProducer | undefined;
   override groupConsumer(): GroupConsumer {
@@ -85,7 +60,7 @@ async function until(what: string, check: () => boolean, timeoutMs = 5000): Prom
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function setup(sessionTimeoutMs?: number, manual?: ManualProducer) {
-  const kafka = new ScriptedKafka();
+  const kafka = new MembershipKafka();
   kafka.manual = manual;
   kafka.createTopic('in', 1);
   const graph = defineGroup('count', {

@@ -22,3 +22,5 @@ export { main as messagingMain } from './messaging/main';
 export { runRedisStorage, main as redisStorageMain } from './redis-storage/main';
 export { notifierGroup } from './deferred-commit/notifier';
 export { runDeferredCommit, main as deferredCommitMain } from './deferred-commit/main';
+export { pointCodec } from './custom-codec';
+export type { Point } from './custom-codec';

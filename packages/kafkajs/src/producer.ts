@@ -25,12 +25,40 @@ class PartitionQueue {
   constructor(readonly topic: string, readonly partition: number) {}
 }
 
-/** The records of one partition inside one in-flight request. */
+/** The records of one partition inside one in-flight request (parallel arrays). */
 interface Slice {
   readonly queue: PartitionQueue;
-  readonly count: number;
-  readonly resolves: Resolve[];
-  readonly rejects: Reject[];
+  messages: Message[];
+  resolves: Resolve[];
+  rejects: Reject[];
+  /** `notAfter` per record when the queue ever had one; such a request is sent by {@link KafkajsProducer.sendStrict}. */
+  deadlines: number[] | undefined;
+}
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** The kafkajs request body of some slices: their messages grouped by topic, in slice order. */
+function requestOf(slices: readonly Slice[]): Array<{ topic: string; messages: Message[] }> {
+  const byTopic = new Map<string, { messages: Message[]; own: boolean }>();
+  for (const s of slices) {
+    const entry = byTopic.get(s.queue.topic);
+    // A topic's first slice is used as it is; a second one needs an array of the request's own.
+    if (!entry) byTopic.set(s.queue.topic, { messages: s.messages, own: false });
+    else {
+      if (!entry.own) {
+        entry.messages = entry.messages.slice();
+        entry.own = true;
+      }
+      for (let i = 0; i < s.messages.length; i++) entry.messages.push(s.messages[i]!);
+    }
+  }
+  return [...byTopic].map(([topic, { messages }]) => ({ topic, messages }));
+}
+
+/** Whether kafkajs gave up on an error it would have retried with retries left (a one-try producer reports those so). */
+function retriedOut(err: unknown): boolean {
+  const e = err as { name?: string; retriable?: boolean } | null;
+  return e?.name === 'KafkaJSNumberOfRetriesExceeded' || (e?.retriable === true && e?.name !== 'KafkaJSNonRetriableError');
 }
 
 /** Sends to a topic whose metadata is being fetched wait here, in order. */
@@ -70,6 +98,8 @@ function compressionType(name: NonNullable<ProducerConfig['compression']>): Comp
  */
 export class KafkajsProducer implements Producer {
   private producer: KafkaJsProducer;
+  /** A kafkajs producer that tries each request once, for requests with deadlines (created on first use). */
+  private strict: { producer: KafkaJsProducer; connected: Promise<void> } | undefined;
   private readonly ops: ClusterOps;
   private readonly lingerMs: number;
   private readonly batchSize: number;
@@ -96,13 +126,13 @@ export class KafkajsProducer implements Producer {
     this.ops = new ClusterOps(kafka, options.brokers, 'kafkajs producer');
   }
 
-  private createKafkajsProducer(): KafkaJsProducer {
+  private createKafkajsProducer(retries = this.options.retry.retries): KafkaJsProducer {
     return this.kafka.producer({
       // goka-ts always picks the partition itself.
       createPartitioner: () => ({ message }) => message.partition!,
       allowAutoTopicCreation: false,
       idempotent: false,
-      retry: this.options.retry,
+      retry: { ...this.options.retry, retries },
     });
   }
 
@@ -172,7 +202,7 @@ export class KafkajsProducer implements Producer {
         } finally {
           if (this.timer) clearTimeout(this.timer);
           this.timer = null;
-          await Promise.allSettled([this.producer.disconnect(), this.ops.disconnect()]);
+          await Promise.allSettled([this.producer.disconnect(), this.ops.disconnect(), this.strict?.producer.disconnect()]);
           this.state = 'closed';
         }
       })();
@@ -237,75 +267,113 @@ export class KafkajsProducer implements Producer {
     }
     if (this.inFlight || this.queued === 0) return;
     const slices: Slice[] = [];
-    const topicMessages: Array<{ topic: string; messages: Message[] }> = [];
-    for (const [topic, byPartition] of this.queues) {
-      let messages: Message[] | undefined;
+    for (const byPartition of this.queues.values()) {
       for (const q of byPartition.values()) {
-        let n = Math.min(q.messages.length, this.batchSize);
+        const n = Math.min(q.messages.length, this.batchSize);
         if (n === 0) continue;
-        let taken = n === q.messages.length ? q.messages : q.messages.slice(0, n);
-        let resolves = n === q.resolves.length ? q.resolves : q.resolves.slice(0, n);
-        let rejects = n === q.rejects.length ? q.rejects : q.rejects.slice(0, n);
-        const deadlines = n === q.deadlines.length ? q.deadlines : q.deadlines.slice(0, n);
-        if (n === q.messages.length) {
+        const all = n === q.messages.length;
+        slices.push({
+          queue: q,
+          messages: all ? q.messages : q.messages.splice(0, n),
+          resolves: all ? q.resolves : q.resolves.splice(0, n),
+          rejects: all ? q.rejects : q.rejects.splice(0, n),
+          deadlines: q.hasDeadlines ? (all ? q.deadlines : q.deadlines.slice(0, n)) : undefined,
+        });
+        if (all) {
           q.messages = [];
           q.resolves = [];
           q.rejects = [];
           q.deadlines = [];
         } else {
-          q.messages.splice(0, n);
-          q.resolves.splice(0, n);
-          q.rejects.splice(0, n);
           q.deadlines.splice(0, n);
         }
         this.queued -= n;
-        if (q.hasDeadlines) {
-          ({ taken, resolves, rejects } = this.dropExpired(q, taken, resolves, rejects, deadlines));
-          n = taken.length;
-          if (n === 0) continue;
-        }
-        slices.push({ queue: q, count: n, resolves, rejects });
-        if (!messages) messages = taken;
-        else for (let i = 0; i < taken.length; i++) messages.push(taken[i]!);
       }
-      if (messages) topicMessages.push({ topic, messages });
     }
+    this.dropExpired(slices);
     if (slices.length === 0) {
       this.notifyFlushWaiters(); // every record taken had expired
       return;
     }
-    this.inFlight = this.execute(topicMessages, slices).finally(() => {
+    this.inFlight = this.execute(slices).finally(() => {
       this.inFlight = null;
       if (this.queued > 0) this.sendNow();
     });
   }
 
   /**
-   * Rejects the records whose `notAfter` passed (they were to leave the process by then) and returns
-   * the others. Checked here, as the request is built: kafkajs writes it to the socket without
-   * waiting for a timer, so a paused process cannot slip a late record through after this.
+   * Rejects the records whose `notAfter` passed (they were to leave the process by then) and removes
+   * them, and slices left empty, in place. Checked as a request is built: kafkajs writes it to the
+   * socket without waiting for a timer, so a paused process cannot slip a late record through after this.
    */
-  private dropExpired(q: PartitionQueue, messages: Message[], resolves: Resolve[], rejects: Reject[], deadlines: number[]) {
+  private dropExpired(slices: Slice[]): void {
     const now = performance.now();
-    let expired = 0;
-    for (const d of deadlines) if (d < now) expired++;
-    if (expired === 0) return { taken: messages, resolves, rejects };
-    const kept = { taken: [] as Message[], resolves: [] as Resolve[], rejects: [] as Reject[] };
-    for (let i = 0; i < messages.length; i++) {
-      if (deadlines[i]! < now) {
-        rejects[i]!(new WriteExpiredError(q.topic, q.partition, now - deadlines[i]!));
-        continue;
+    for (let j = slices.length - 1; j >= 0; j--) {
+      const s = slices[j]!;
+      const deadlines = s.deadlines;
+      if (!deadlines) continue;
+      let expired = 0;
+      for (const d of deadlines) if (d < now) expired++;
+      if (expired === 0) continue;
+      const kept: Slice = { queue: s.queue, messages: [], resolves: [], rejects: [], deadlines: [] };
+      for (let i = 0; i < s.messages.length; i++) {
+        if (deadlines[i]! < now) {
+          s.rejects[i]!(new WriteExpiredError(s.queue.topic, s.queue.partition, now - deadlines[i]!));
+          continue;
+        }
+        kept.messages.push(s.messages[i]!);
+        kept.resolves.push(s.resolves[i]!);
+        kept.rejects.push(s.rejects[i]!);
+        kept.deadlines!.push(deadlines[i]!);
       }
-      kept.taken.push(messages[i]!);
-      kept.resolves.push(resolves[i]!);
-      kept.rejects.push(rejects[i]!);
+      s.queue.settled += expired;
+      if (kept.messages.length === 0) slices.splice(j, 1);
+      else slices[j] = kept;
     }
-    q.settled += expired;
-    return kept;
   }
 
-  private async execute(topicMessages: Array<{ topic: string; messages: Message[] }>, slices: Slice[]): Promise<void> {
-    const send = () => this.producer.sendBatch({ topicMessages, acks: this.acks, compression: this.compression });
+  /**
+   * Sends a request that holds records with deadlines. kafkajs retries a failed or timed-out request
+   * on its own, and would send it again long after the deadline (a request that timed out because
+   * the process was paused goes out again when it wakes up). Here kafkajs tries once, and between
+   * tries the records whose deadline passed are dropped ({@link dropExpired}); the adapter's retry
+   * policy (backoff, number of tries) is the same.
+   */
+  private async sendStrict(slices: Slice[]): Promise<Awaited<ReturnType<KafkaJsProducer['sendBatch']>>> {
+    const { retries, initialRetryTime, maxRetryTime, multiplier } = this.options.retry;
+    let wait = initialRetryTime;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const strict = this.strictProducer();
+        await strict.connected;
+        return await strict.producer.sendBatch({ topicMessages: requestOf(slices), acks: this.acks, compression: this.compression });
+      } catch (err) {
+        if (!retriedOut(err) || attempt >= retries) throw err;
+      }
+      await delay(wait);
+      wait = Math.min(wait * multiplier, maxRetryTime);
+      this.dropExpired(slices);
+      if (slices.length === 0) return [];
+    }
+  }
+
+  private strictProducer(): { producer: KafkaJsProducer; connected: Promise<void> } {
+    if (!this.strict) {
+      const producer = this.createKafkajsProducer(0);
+      const strict = { producer, connected: producer.connect() };
+      // A failed connect is retried with the next try.
+      strict.connected.catch(() => {
+        if (this.strict === strict) this.strict = undefined;
+        void producer.disconnect().catch(() => undefined);
+      });
+      this.strict = strict;
+    }
+    return this.strict;
+  }
+
+  private async execute(slices: Slice[]): Promise<void> {
+    const strict = slices.some((s) => s.deadlines !== undefined);
+    const send = () => (strict ? this.sendStrict(slices) : this.producer.sendBatch({ topicMessages: requestOf(slices), acks: this.acks, compression: this.compression }));
     let failure: unknown;
     let metadata: Awaited<ReturnType<KafkaJsProducer['sendBatch']>> = [];
     try {
@@ -319,7 +387,7 @@ export class KafkajsProducer implements Producer {
       // stale topic list (a topic it wrote to earlier was deleted) before anything was written, so
       // the request is sent again once on a fresh kafkajs producer.
       await this.renewProducer();
-      missing = await this.missingTopics(topicMessages.map((t) => t.topic));
+      missing = await this.missingTopics([...new Set(slices.map((sl) => sl.queue.topic))]);
       if (missing.size === 0) {
         try {
           metadata = await send();
@@ -341,9 +409,9 @@ export class KafkajsProducer implements Producer {
           const err = new GokaError(`kafkajs producer: no acknowledgement for topic "${topic}" partition ${partition}`);
           for (const reject of s.rejects) reject(err);
         } else {
-          for (let i = 0; i < s.count; i++) s.resolves[i]!({ topic, partition, offset: first + i });
+          for (let i = 0; i < s.messages.length; i++) s.resolves[i]!({ topic, partition, offset: first + i });
         }
-        s.queue.settled += s.count;
+        s.queue.settled += s.messages.length;
       }
     }
     this.notifyFlushWaiters();
@@ -374,7 +442,7 @@ export class KafkajsProducer implements Producer {
         unknown.set(topic, err);
       }
       for (const reject of s.rejects) reject(err);
-      s.queue.settled += s.count;
+      s.queue.settled += s.messages.length;
     }
   }
 
@@ -393,7 +461,10 @@ export class KafkajsProducer implements Producer {
     }
     const old = this.producer;
     this.producer = fresh;
-    await old.disconnect().catch(() => undefined);
+    // The one-try producer has the same stale topic list: the next request with deadlines makes a new one.
+    const strict = this.strict;
+    this.strict = undefined;
+    await Promise.allSettled([old.disconnect(), strict?.producer.disconnect()]);
   }
 
   private notifyFlushWaiters(): void {

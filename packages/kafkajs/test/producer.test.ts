@@ -1,4 +1,5 @@
-import { GokaError } from '@goka-ts/api';
+import { GokaError, WriteExpiredError } from '@goka-ts/api';
+import { KafkaJSNumberOfRetriesExceeded, KafkaJSRequestTimeoutError } from 'kafkajs';
 import type { KafkaMessage, Producer, ProduceResult } from '@goka-ts/api';
 import { kafkajsClient } from '../src';
 import { brokers, Fixture } from './helpers';
@@ -111,5 +112,46 @@ describe('kafkajs producer', () => {
     const producer = fx.client.producer();
     fx.defer(() => producer.close());
     await expect(producer.send({ topic: 'x', partition: 0, key: null, value: null })).rejects.toThrow(/before connect/);
+  });
+
+  it('does not let kafkajs retry records with a deadline past it: a timed-out try drops the late ones and sends the rest', async () => {
+    const topic = await fx.topic('deadline-retry', 2);
+    const producer = await open({ lingerMs: 20 });
+    type SendBatch = (...args: unknown[]) => Promise<unknown>;
+    // The one-try kafkajs producer for requests with deadlines (created on first use).
+    const strict = (producer as unknown as { strictProducer(): { producer: { sendBatch: SendBatch } } }).strictProducer().producer;
+    const sendBatch = jest.spyOn(strict, 'sendBatch');
+    // The first try times out after the deadline (as a request in flight while the process was paused does).
+    sendBatch.mockImplementationOnce(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      throw new KafkaJSNumberOfRetriesExceeded(new KafkaJSRequestTimeoutError('Request Produce(key: 0, version: 7) timed out'), { retryCount: 0, retryTime: 0 });
+    });
+    const late = producer.send({ topic, partition: 0, key: Buffer.from('t'), value: Buffer.from('stale'), notAfter: performance.now() + 150 });
+    const plain = producer.send({ topic, partition: 1, key: null, value: Buffer.from('no deadline') });
+    const [lateResult, plainResult] = await Promise.allSettled([late, plain]);
+    expect(lateResult.status).toBe('rejected');
+    expect((lateResult as PromiseRejectedResult).reason).toBeInstanceOf(WriteExpiredError);
+    expect(plainResult).toMatchObject({ status: 'fulfilled', value: { topic, partition: 1 } });
+    expect(sendBatch).toHaveBeenCalledTimes(2);
+    const retried = sendBatch.mock.calls[1]![0] as { topicMessages: Array<{ messages: Array<{ partition: number }> }> };
+    expect(retried.topicMessages.flatMap((t) => t.messages.map((m) => m.partition))).toEqual([1]);
+    expect(await readAll(topic, 0)).toEqual([]);
+    expect((await readAll(topic, 1)).map((m) => m.value?.toString())).toEqual(['no deadline']);
+  });
+
+  it('tries a request with deadlines as often as kafkajs would, and gives up with the error on a non-retriable one', async () => {
+    const topic = await fx.topic('deadline-fail', 1);
+    const producer = await open({ lingerMs: 0 });
+    type SendBatch = (...args: unknown[]) => Promise<unknown>;
+    const strict = (producer as unknown as { strictProducer(): { producer: { sendBatch: SendBatch } } }).strictProducer().producer;
+    const sendBatch = jest.spyOn(strict, 'sendBatch');
+    sendBatch.mockRejectedValueOnce(new KafkaJSNumberOfRetriesExceeded(new KafkaJSRequestTimeoutError('timed out'), { retryCount: 0, retryTime: 0 }));
+    const ok = await producer.send({ topic, partition: 0, key: null, value: Buffer.from('second try'), notAfter: performance.now() + 60_000 });
+    expect(ok).toMatchObject({ topic, partition: 0, offset: 0 });
+    expect(sendBatch).toHaveBeenCalledTimes(2);
+
+    sendBatch.mockRejectedValueOnce(Object.assign(new Error('Broker: Message size too large'), { retriable: false, name: 'KafkaJSProtocolError' }));
+    await expect(producer.send({ topic, partition: 0, key: null, value: Buffer.from('refused'), notAfter: performance.now() + 60_000 })).rejects.toThrow(/too large/);
+    expect(sendBatch).toHaveBeenCalledTimes(3);
   });
 });

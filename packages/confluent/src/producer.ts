@@ -45,6 +45,17 @@ export function producerConfig(options: ResolvedOptions, config: ProducerConfig)
   if (config.batchSize !== undefined) rd['batch.num.messages'] = config.batchSize;
   if (config.acks !== undefined) rd['acks'] = config.acks;
   if (config.compression !== undefined) rd['compression.codec'] = COMPRESSION[config.compression];
+  // Records of a partition must stay in send order: a table's later value of a key has to come last.
+  // librdkafka retries a failed request while later ones may already have succeeded, which reorders
+  // them, and sends a timed-out request again (a duplicate, possibly long after: see
+  // ProducerRecord.notAfter). Idempotence keeps the order and drops duplicates; it needs acks=all,
+  // so with acks=1 one request per connection at a time keeps the order instead.
+  const user = { ...options.config, ...options.producerConfig };
+  if (!('enable.idempotence' in user) && !('max.in.flight.requests.per.connection' in user) && !('max.in.flight' in user)) {
+    const acks = rd['acks'] ?? rd['request.required.acks'];
+    if (acks === 1 || acks === '1' || acks === 0 || acks === '0') rd['max.in.flight.requests.per.connection'] = 1;
+    else rd['enable.idempotence'] = true;
+  }
   // Delivery reports resolve the send promises: without them nothing would ever settle.
   rd['dr_cb'] = true;
   delete rd['dr_msg_cb'];

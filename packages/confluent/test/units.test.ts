@@ -8,6 +8,7 @@ import { DeliveryTracker, type Tracked } from '../src/delivery_tracker';
 import { codeName, toGokaError } from '../src/errors';
 import { NO_HEADERS, toKafkaMessage, toRdHeaders, wireBytes } from '../src/message';
 import { resolveOptions } from '../src/options';
+import { producerConfig } from '../src/producer';
 import type { KafkaConsumer, LibrdKafkaError, Metadata } from '../src/rdkafka';
 
 describe('delivery tracker', () => {
@@ -205,5 +206,22 @@ describe('admin config requests', () => {
   test('refuse listeners other than PLAINTEXT with a clear error', async () => {
     const admin = new ConfluentAdmin(resolveOptions({ brokers: ['b:1'], config: { 'security.protocol': 'SASL_SSL' } }));
     await expect(admin.alterTopicConfig('t', { 'retention.ms': '1' })).rejects.toThrow(/PLAINTEXT listener.*sasl_ssl/);
+  });
+});
+
+describe('producer configuration keeps every partition in send order', () => {
+  const options = (extra: Record<string, unknown> = {}) => resolveOptions({ brokers: ['b:1'], ...extra });
+  test('idempotence by default (librdkafka would reorder records of a partition on retries, and resend timed-out ones)', () => {
+    expect(producerConfig(options(), {})).toMatchObject({ 'enable.idempotence': true });
+  });
+  test('with acks=1, which idempotence does not allow, one request in flight per connection', () => {
+    const rd = producerConfig(options(), { acks: 1 });
+    expect(rd['enable.idempotence']).toBeUndefined();
+    expect(rd).toMatchObject({ acks: 1, 'max.in.flight.requests.per.connection': 1 });
+  });
+  test("the user's own librdkafka settings win", () => {
+    const rd = producerConfig(options({ producerConfig: { 'enable.idempotence': false } }), {});
+    expect(rd['enable.idempotence']).toBe(false);
+    expect(rd['max.in.flight.requests.per.connection']).toBeUndefined();
   });
 });

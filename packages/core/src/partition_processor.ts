@@ -80,7 +80,14 @@ export class PartitionProcessor implements ContextHost {
     }
     for (const topic of deps.graph.joins.keys()) this.joinValues.set(topic, new Map());
     if (deps.table && deps.graph.tableTopic) {
-      this.writes = new TableWriteBuffer(deps.graph.tableTopic, deps.partition, deps.producer, deps.table.storage, deps.options.maxBufferedWrites, deps.requestFlush);
+      const topic = deps.graph.tableTopic;
+      this.writes = new TableWriteBuffer(topic, deps.partition, deps.producer, deps.table.storage, deps.options.maxBufferedWrites, deps.requestFlush, (keys) =>
+        deps.options.logger.warn('table writes missed the membership lease (a paused process or a slow producer); they wait for the next commit', {
+          topic,
+          partition: deps.partition,
+          keys,
+        }),
+      );
     }
   }
 

@@ -63,6 +63,8 @@ export class TableWriteBuffer {
      * it the way it sends every generation (after confirming it still owns the partition).
      */
     private readonly onFull?: () => void,
+    /** Told when a generation went back into the buffer because its records missed their deadline. */
+    private readonly onRequeue?: (keys: number) => void,
   ) {
     this.current = this.newGeneration();
   }
@@ -212,6 +214,7 @@ export class TableWriteBuffer {
       if (lowest === undefined || order < lowest) target.lowest.set(scope, order);
     }
     this.requeued++;
+    this.onRequeue?.(gen.writes.size);
     if (target.writes.size >= this.maxBuffered) {
       if (this.onFull) this.onFull();
       else this.flush();

@@ -184,7 +184,7 @@ describe('Processor: table writes need proven group membership', () => {
 
   it('writes that could not leave the process within the lease are kept and sent after the next proof', async () => {
     const producer = new ManualProducer();
-    const { kafka, processor, running, lastCommit } = await setup(200, producer);
+    const { kafka, processor, running, lastCommit, logger } = await setup(200, producer);
     await kafka.consumer.handler!.onBatch(batch(['a', 'b'], 0));
     await until('the writes are handed to the producer', () => producer.pending.length === 2);
     const leaseEnd = producer.pending[0].record.notAfter!;
@@ -194,6 +194,7 @@ describe('Processor: table writes need proven group membership', () => {
     producer.leave();
     expect(producer.pending).toHaveLength(0);
     expect(processor.state).toBe('running');
+    await until('the operator is told', () => logger.lines.some((l) => l.message.startsWith('table writes missed the membership lease')));
     await until('the writes are sent again under a new lease', () => producer.pending.length === 2);
     expect(producer.pending[0].record.notAfter!).toBeGreaterThan(leaseEnd);
     expect(lastCommit()).toBe(0); // only position commits so far

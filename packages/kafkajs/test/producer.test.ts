@@ -19,6 +19,12 @@ async function open(config: Parameters<Fixture['client']['producer']>[0]): Promi
 /** kafkajs' producer inside the adapter, to watch the requests it sends. */
 const kafkajsProducerOf = (producer: Producer) => (producer as unknown as { producer: { sendBatch: (...args: unknown[]) => Promise<unknown> } }).producer;
 
+/** A spy on the one-try kafkajs producer that sends requests with deadlines (created here, on first use). */
+function spyOnStrictSendBatch(producer: Producer) {
+  const strict = (producer as unknown as { strictProducer(): { producer: { sendBatch: (...args: unknown[]) => Promise<unknown> } } }).strictProducer().producer;
+  return jest.spyOn(strict, 'sendBatch');
+}
+
 async function readAll(topic: string, partition: number): Promise<KafkaMessage[]> {
   const messages: KafkaMessage[] = [];
   await fx.client.partitionReader({ topic, partitions: [{ partition, from: 'oldest' }], follow: false }).run({
@@ -117,10 +123,7 @@ describe('kafkajs producer', () => {
   it('does not let kafkajs retry records with a deadline past it: a timed-out try drops the late ones and sends the rest', async () => {
     const topic = await fx.topic('deadline-retry', 2);
     const producer = await open({ lingerMs: 20 });
-    type SendBatch = (...args: unknown[]) => Promise<unknown>;
-    // The one-try kafkajs producer for requests with deadlines (created on first use).
-    const strict = (producer as unknown as { strictProducer(): { producer: { sendBatch: SendBatch } } }).strictProducer().producer;
-    const sendBatch = jest.spyOn(strict, 'sendBatch');
+    const sendBatch = spyOnStrictSendBatch(producer);
     // The first try times out after the deadline (as a request in flight while the process was paused does).
     sendBatch.mockImplementationOnce(async () => {
       await new Promise((resolve) => setTimeout(resolve, 300));
@@ -142,9 +145,7 @@ describe('kafkajs producer', () => {
   it('tries a request with deadlines as often as kafkajs would, and gives up with the error on a non-retriable one', async () => {
     const topic = await fx.topic('deadline-fail', 1);
     const producer = await open({ lingerMs: 0 });
-    type SendBatch = (...args: unknown[]) => Promise<unknown>;
-    const strict = (producer as unknown as { strictProducer(): { producer: { sendBatch: SendBatch } } }).strictProducer().producer;
-    const sendBatch = jest.spyOn(strict, 'sendBatch');
+    const sendBatch = spyOnStrictSendBatch(producer);
     sendBatch.mockRejectedValueOnce(new KafkaJSNumberOfRetriesExceeded(new KafkaJSRequestTimeoutError('timed out'), { retryCount: 0, retryTime: 0 }));
     const ok = await producer.send({ topic, partition: 0, key: null, value: Buffer.from('second try'), notAfter: performance.now() + 60_000 });
     expect(ok).toMatchObject({ topic, partition: 0, offset: 0 });

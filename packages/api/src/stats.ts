@@ -45,6 +45,8 @@ export interface PartitionProcessorStats {
 
 export interface ProcessorStats {
   readonly group: string;
+  /** Topic of the group table (`PartitionProcessorStats.table`), when the group persists one. */
+  readonly tableTopic?: string;
   readonly state: ComponentState;
   readonly partitions: Readonly<Record<number, PartitionProcessorStats>>;
   readonly lookups: Readonly<Record<string, ViewStats>>;

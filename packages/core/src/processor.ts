@@ -183,7 +183,7 @@ export class Processor<M = unknown, S = unknown, V = unknown, O = unknown, J = u
     const run = this.current;
     const partitions: Record<number, PartitionProcessorStats> = {};
     if (run) for (const [p, pp] of run.partitions) partitions[p] = pp.stats();
-    return { group: this.graph.group, state: this.currentState, partitions, lookups: run ? run.lookupStats() : {} };
+    return { group: this.graph.group, tableTopic: this.graph.tableTopic, state: this.currentState, partitions, lookups: run ? run.lookupStats() : {} };
   }
 
   private activeRun(what: string): ProcessorRun {

@@ -272,20 +272,19 @@ export class KafkajsProducer implements Producer {
         const n = Math.min(q.messages.length, this.batchSize);
         if (n === 0) continue;
         const all = n === q.messages.length;
+        const deadlines = all ? q.deadlines : q.deadlines.splice(0, n);
         slices.push({
           queue: q,
           messages: all ? q.messages : q.messages.splice(0, n),
           resolves: all ? q.resolves : q.resolves.splice(0, n),
           rejects: all ? q.rejects : q.rejects.splice(0, n),
-          deadlines: q.hasDeadlines ? (all ? q.deadlines : q.deadlines.slice(0, n)) : undefined,
+          deadlines: q.hasDeadlines ? deadlines : undefined,
         });
         if (all) {
           q.messages = [];
           q.resolves = [];
           q.rejects = [];
           q.deadlines = [];
-        } else {
-          q.deadlines.splice(0, n);
         }
         this.queued -= n;
       }

@@ -15,6 +15,8 @@ if [ "${GOKA_SKIP_SYSTEM:-}" != 1 ] && command -v apt-get >/dev/null; then
   for p in zlib1g-dev libssl-dev libzstd-dev libcurl4-openssl-dev libsasl2-dev liblz4-dev g++ make python3; do
     dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
   done
+  # @goka-ts/web's tests drive a real browser (playwright-core cannot download one here).
+  command -v chromium >/dev/null || need+=(chromium)
   if [ ${#need[@]} -gt 0 ]; then
     sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
     echo "install: apt packages ${need[*]}" >&2

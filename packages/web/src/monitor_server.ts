@@ -1,0 +1,249 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ActionRunner, type ActionStatus } from './action_runner';
+import { toJson } from './json_value';
+import { actionsPage, indexPage, processorPage, queryPage, viewPage } from './pages';
+import type { ActionSpec, MonitoredProcessor, MonitoredView } from './sources';
+
+/** Options of {@link MonitorServer}. */
+export interface MonitorServerOptions {
+  /** Default `127.0.0.1`: the monitor has no authentication, so it is not exposed unless asked. */
+  readonly host?: string;
+  /** Default 0 (any free port; {@link MonitorServer.listen} says which). */
+  readonly port?: number;
+  /** Shown in the pages' titles. Default `"goka-ts"`. */
+  readonly title?: string;
+}
+
+/** Largest request body accepted (an action's start value). */
+const BODY_LIMIT_BYTES = 64 * 1024;
+
+class HttpError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+/**
+ * Goka's web package for goka-ts: a monitor of processors and views (an index, a page per component,
+ * JSON stats), a query page (a key's value in any view, or in a processor's table) and an actions
+ * page (start named actions with a value, stop them). Plain `node:http`, no dependencies.
+ *
+ * JSON API: `GET /api/components`, `/api/processors/:group`, `/api/views/:table` (the components'
+ * `stats()`), `GET /api/query?source=view:<table>|processor:<group>&key=<key>`, `GET /api/actions`,
+ * `POST /api/actions/:name/start` (`{ "value": "..." }`) and `/stop`. Errors answer
+ * `{ "error": "..." }` with a 4xx status.
+ */
+export class MonitorServer {
+  private readonly processors = new Map<string, MonitoredProcessor>();
+  private readonly views = new Map<string, MonitoredView>();
+  private readonly actions = new Map<string, ActionRunner>();
+  private readonly title: string;
+  private server: http.Server | undefined;
+
+  constructor(private readonly options: MonitorServerOptions = {}) {
+    this.title = options.title ?? 'goka-ts';
+  }
+
+  /** Shows a processor (by its group). */
+  addProcessor(processor: MonitoredProcessor): this {
+    const group = processor.stats().group;
+    if (this.processors.has(group)) throw new Error(`monitor: a processor of group "${group}" is added already`);
+    this.processors.set(group, processor);
+    return this;
+  }
+
+  /** Shows a view (by its table) and makes it queryable. */
+  addView(view: MonitoredView): this {
+    const table = view.stats().table;
+    if (this.views.has(table)) throw new Error(`monitor: a view of table "${table}" is added already`);
+    this.views.set(table, view);
+    return this;
+  }
+
+  /** Offers an action on the actions page. */
+  addAction(name: string, spec: ActionSpec): this {
+    if (!name || /[/?#]/.test(name)) throw new Error(`monitor: action name ${JSON.stringify(name)} must be non-empty and without / ? #`);
+    if (this.actions.has(name)) throw new Error(`monitor: action "${name}" is added already`);
+    this.actions.set(name, new ActionRunner(name, spec));
+    return this;
+  }
+
+  /** Starts serving; resolves with the base URL, e.g. `http://127.0.0.1:8080`. */
+  async listen(): Promise<string> {
+    if (this.server) throw new Error('monitor: listen() was called already');
+    const server = http.createServer((req, res) => void this.handle(req, res));
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const address = server.address() as AddressInfo;
+    return `http://${address.address}:${address.port}`;
+  }
+
+  /** Stops running actions, closes every connection and the server. */
+  async close(): Promise<void> {
+    await Promise.all([...this.actions.values()].map((a) => a.stop()));
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    try {
+      const url = new URL(req.url ?? '/', 'http://monitor');
+      const path = url.pathname.split('/').filter(Boolean).map(decodePathPart);
+      if (path[0] === 'api') return await this.api(req, res, path.slice(1), url);
+      if (req.method !== 'GET') throw new HttpError(405, `${req.method} is not allowed here`);
+      return this.html(res, this.page(path));
+    } catch (error) {
+      const status = error instanceof HttpError ? error.status : 500;
+      const message = error instanceof Error ? error.message : String(error);
+      if (!res.headersSent) {
+        res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8' });
+        res.end(toJson({ error: message }));
+      } else res.destroy();
+    }
+  }
+
+  private page(path: string[]): string {
+    const [section, name, extra] = path;
+    if (extra !== undefined) throw new HttpError(404, `no page /${path.join('/')}`);
+    if (section === undefined) return indexPage(this.title);
+    if (section === 'query' && name === undefined) return queryPage(this.title);
+    if (section === 'actions' && name === undefined) return actionsPage(this.title);
+    if (section === 'processors' && name !== undefined) {
+      this.processor(name); // 404 for an unknown group
+      return processorPage(this.title, name);
+    }
+    if (section === 'views' && name !== undefined) {
+      this.view(name);
+      return viewPage(this.title, name);
+    }
+    throw new HttpError(404, `no page /${path.join('/')}`);
+  }
+
+  private async api(req: http.IncomingMessage, res: http.ServerResponse, path: string[], url: URL): Promise<void> {
+    const [section, name, verb, extra] = path;
+    const get = req.method === 'GET';
+    if (extra === undefined && section === 'actions' && name !== undefined && verb !== undefined) {
+      if (req.method !== 'POST') throw new HttpError(405, `use POST to ${verb} an action`);
+      return this.json(res, 200, await this.actOn(name, verb, req));
+    }
+    if (!get) throw new HttpError(405, `${req.method} is not allowed on /api/${path.join('/')}`);
+    if (verb !== undefined || extra !== undefined) throw new HttpError(404, `no endpoint /api/${path.join('/')}`);
+    if (section === 'components' && name === undefined) return this.json(res, 200, this.components());
+    if (section === 'processors' && name !== undefined) return this.json(res, 200, this.processor(name).stats());
+    if (section === 'views' && name !== undefined) return this.json(res, 200, this.view(name).stats());
+    if (section === 'actions' && name === undefined) return this.json(res, 200, [...this.actions.values()].map((a) => a.current));
+    if (section === 'query' && name === undefined) return this.json(res, 200, await this.query(url));
+    throw new HttpError(404, `no endpoint /api/${path.join('/')}`);
+  }
+
+  private components() {
+    return {
+      processors: [...this.processors].map(([group, p]) => {
+        const s = p.stats();
+        return { group, state: s.state, partitions: Object.keys(s.partitions).length, queryable: typeof p.get === 'function' };
+      }),
+      views: [...this.views].map(([table, v]) => {
+        const s = v.stats();
+        return { table, state: s.state, partitions: Object.keys(s.partitions).length };
+      }),
+    };
+  }
+
+  private async query(url: URL): Promise<{ found: boolean; value?: unknown }> {
+    const source = url.searchParams.get('source');
+    const key = url.searchParams.get('key');
+    if (!source) throw new HttpError(400, 'missing query parameter "source" (view:<table> or processor:<group>)');
+    if (key === null) throw new HttpError(400, 'missing query parameter "key"');
+    const [kind, ...rest] = source.split(':');
+    const name = rest.join(':');
+    let value: unknown;
+    if (kind === 'view') value = await this.view(name).get(key);
+    else if (kind === 'processor') {
+      const processor = this.processor(name);
+      if (!processor.get) throw new HttpError(400, `processor "${name}" offers no get()`);
+      try {
+        value = await processor.get(key);
+      } catch (error) {
+        // Keys of partitions another instance owns, or a processor that is not running.
+        throw new HttpError(409, error instanceof Error ? error.message : String(error));
+      }
+    } else throw new HttpError(400, `source must be view:<table> or processor:<group>, got ${JSON.stringify(source)}`);
+    return value === undefined ? { found: false } : { found: true, value };
+  }
+
+  private async actOn(name: string, verb: string, req: http.IncomingMessage): Promise<ActionStatus> {
+    const action = this.actions.get(name);
+    if (!action) throw new HttpError(404, `no action "${name}"`);
+    if (verb === 'stop') {
+      await action.stop();
+      return action.current;
+    }
+    if (verb !== 'start') throw new HttpError(404, `actions can be started or stopped, not "${verb}"`);
+    const body = await readJsonObject(req);
+    const value = body.value ?? '';
+    if (typeof value !== 'string') throw new HttpError(400, `"value" must be a string, got ${typeof value}`);
+    if (!action.start(value)) throw new HttpError(409, `action "${name}" is running; stop it first`);
+    return action.current;
+  }
+
+  private processor(group: string): MonitoredProcessor {
+    const p = this.processors.get(group);
+    if (!p) throw new HttpError(404, `no processor of group "${group}"`);
+    return p;
+  }
+
+  private view(table: string): MonitoredView {
+    const v = this.views.get(table);
+    if (!v) throw new HttpError(404, `no view of table "${table}"`);
+    return v;
+  }
+
+  private json(res: http.ServerResponse, status: number, body: unknown): void {
+    res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
+    res.end(toJson(body));
+  }
+
+  private html(res: http.ServerResponse, body: string): void {
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
+    res.end(body);
+  }
+}
+
+/** An optional JSON object body, at most {@link BODY_LIMIT_BYTES}; an empty body is `{}`. */
+async function readJsonObject(req: http.IncomingMessage): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > BODY_LIMIT_BYTES) throw new HttpError(413, `request body exceeds ${BODY_LIMIT_BYTES} bytes`);
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks).toString('utf8').trim();
+  if (text === '') return {};
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (error) {
+    throw new HttpError(400, `request body is not valid JSON: ${(error as Error).message}`);
+  }
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'request body must be a JSON object');
+  return body as Record<string, unknown>;
+}
+
+function decodePathPart(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw new HttpError(400, `malformed path segment ${JSON.stringify(part)}`);
+  }
+}

@@ -87,7 +87,7 @@ every(async () => {
       }
       if (Object.keys(p.input).length === 0) rows.push([partition, '-', 0, 0, 0, t ? t.status : '-', t ? t.recovery.offset + ' / ' + t.recovery.highWatermark : '-', t ? t.writes : '-']);
     }
-    $('partitions').replaceChildren(table(['partition', 'input', 'messages', 'lag', 'delay (ms)', 'table', 'table offset / hwm', 'writes'], rows));
+    $('partitions').replaceChildren(table(['partition', 'input', 'messages', 'lag', 'delay (ms)', 'table', 'table offset / hwm at recovery', 'writes'], rows));
     $('error').textContent = '';
   } catch (e) { $('error').textContent = e.message; }
 });`);

@@ -273,11 +273,16 @@ export class PartitionProcessor implements ContextHost {
     const headers = mergeHeaders(this.options.defaultHeaders, options?.headers);
     let counters = this.outputStats.get(target);
     if (!counters) this.outputStats.set(target, (counters = new OutputCounters()));
-    counters.count++;
-    counters.bytes += keyBytes.length + (bytes === null ? 0 : bytes.length);
+    const out = counters;
+    const size = keyBytes.length + (bytes === null ? 0 : bytes.length);
     owner.hold();
+    // Counted once Kafka has it: an emit that fails stops the processor and was never output.
     this.producer.send({ topic: target, partition, key: keyBytes, value: bytes, headers }).then(
-      () => owner.release(),
+      () => {
+        out.count++;
+        out.bytes += size;
+        owner.release();
+      },
       (error) => owner.effectFailed(`${call} failed`, error),
     );
   }

@@ -8,6 +8,8 @@ import { stringCodec } from '../src/codecs';
 import { defineGroup } from '../src/define_group';
 import { silentLogger } from '../src/logger';
 import { Processor } from '../src/processor';
+import type { Producer } from '@goka-ts/api';
+import { ManualProducer } from './support/manual_producer';
 import { batchOf, ScriptedKafka, until } from './support/scripted_group';
 
 describe('Processor stats: input delay and output bytes', () => {
@@ -65,5 +67,35 @@ describe('Processor stats: input delay and output bytes', () => {
     const written = kafka.topic('out').partitions.flat();
     expect(written).toHaveLength(3);
     expect(written.reduce((n, m) => n + (m.key?.length ?? 0) + (m.value?.length ?? 0), 0)).toBe(17);
+  });
+
+  it('counts an emit as output only once Kafka acknowledged it', async () => {
+    const producer = new ManualProducer();
+    const kafka = new (class extends ScriptedKafka {
+      override producer(): Producer {
+        return producer;
+      }
+    })();
+    kafka.createTopic('in', 1);
+    kafka.createTopic('out', 1);
+    const graph = defineGroup('acked', {
+      inputs: { in: { codec: stringCodec, handler: (ctx, message) => ctx.emit('out', ctx.key, message) } },
+      outputs: { out: stringCodec },
+    });
+    const processor = new Processor(graph, { client: kafka, logger: silentLogger, commitIntervalMs: 20 });
+    const running = processor.run();
+    await until('the consumer runs', () => kafka.consumer.handler !== undefined);
+    await kafka.consumer.assign([0]);
+    await processor.waitRunning();
+    await kafka.consumer.handler!.onBatch(batchOf('in', 0, 0, [{ key: 'k', value: 'v1' }, { key: 'k', value: 'v2' }]));
+    expect(producer.pending).toHaveLength(2);
+    expect(processor.stats().partitions[0].output.out).toEqual({ count: 0, bytes: 0 });
+    producer.ack(1);
+    await until('the first emit is counted', () => processor.stats().partitions[0].output.out?.count === 1);
+    expect(processor.stats().partitions[0].output.out).toEqual({ count: 1, bytes: 3 });
+    producer.autoAck = true;
+    producer.ack();
+    await processor.stop();
+    await running;
   });
 });

@@ -1,9 +1,10 @@
 import { main as clicksMain } from '../src/clicks/main';
 import { main as deferredMain } from '../src/deferred-commit/main';
 import { main as messagingMain } from '../src/messaging/main';
+import { main as monitoringMain } from '../src/monitoring/main';
 import { main as redisMain } from '../src/redis-storage/main';
 import { main as simplestMain } from '../src/simplest/main';
-import { expectClicksOutput, expectDeferredCommitOutput, expectMessagingOutput, expectRedisStorageOutput, expectSimplestOutput } from './support/checks';
+import { expectClicksOutput, expectDeferredCommitOutput, expectMessagingOutput, expectMonitoringOutput, expectRedisStorageOutput, expectSimplestOutput } from './support/checks';
 import { builtEntry, ChildRun, embeddedEnv, requireEnv, runMain } from './support/run';
 
 // Every example on the embedded in-memory Kafka (no KAFKA_BROKERS), run in-process.
@@ -23,6 +24,10 @@ it('deferred-commit sends every mail and commits every order', async () => {
 
 it('redis-storage keeps the table in Redis across processor instances (embedded Kafka, real Redis in REDIS_URL)', async () => {
   expectRedisStorageOutput(await runMain(redisMain, { env: { ...env, REDIS_URL: requireEnv('REDIS_URL') } }));
+});
+
+it('monitoring serves the monitor and the metrics of a counter', async () => {
+  expectMonitoringOutput(await runMain(monitoringMain, { env }));
 });
 
 it('messaging runs the quick start', async () => {

@@ -1,10 +1,11 @@
 import { main as clicksMain } from '../src/clicks/main';
 import { main as deferredMain } from '../src/deferred-commit/main';
 import { main as messagingMain } from '../src/messaging/main';
+import { main as monitoringMain } from '../src/monitoring/main';
 import { main as redisMain } from '../src/redis-storage/main';
 import { main as simplestMain } from '../src/simplest/main';
 import { waitFor } from '../src/wait';
-import { expectClicksOutput, expectDeferredCommitOutput, expectMessagingOutput, expectRedisStorageOutput, expectSimplestOutput } from './support/checks';
+import { expectClicksOutput, expectDeferredCommitOutput, expectMessagingOutput, expectMonitoringOutput, expectRedisStorageOutput, expectSimplestOutput } from './support/checks';
 import { requireEnv, runMain, uniquePrefix } from './support/run';
 
 // Every example against the real broker in KAFKA_BROKERS (set by the test runner), on topics of its own.
@@ -30,6 +31,10 @@ it('deferred-commit', async () => {
 
 it('redis-storage (also needs REDIS_URL)', async () => {
   expectRedisStorageOutput(await runMain(redisMain, { env: env('redis', { REDIS_URL: requireEnv('REDIS_URL') }) }));
+});
+
+it('monitoring', async () => {
+  expectMonitoringOutput(await runMain(monitoringMain, { env: env('monitoring') }));
 });
 
 it('messaging quick start', async () => {

@@ -41,3 +41,11 @@ export function expectMessagingOutput(text: string): void {
   expect(text).toContain('from bob: "Hallo Freund, all good here. Danke for asking!"');
   expect(text).toMatch(/Stopping \.\.\.\nStopped\.\n?$/);
 }
+
+export function expectMonitoringOutput(lines: string[]): void {
+  expect(lines).toContain('emitted 9 page views');
+  expect(lines.some((line) => /^monitor: processor \S*page-counter is running with 4 partitions$/.test(line))).toBe(true);
+  expect(lines.some((line) => /^monitor: view \S*page-counter-table is running$/.test(line))).toBe(true);
+  expect(lines).toContain('monitor: /home has 3 views');
+  expect(lines).toContain('metrics: goka_processor_input_messages_total adds up to 9');
+}

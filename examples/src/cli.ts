@@ -11,6 +11,15 @@ export interface MainOptions {
   readonly signal?: AbortSignal;
 }
 
+/** A run's settings with their defaults: environment, where output goes, and whether `--serve` was given. */
+export function mainSettings(options: MainOptions): { env: NodeJS.ProcessEnv; out: (line: string) => void; serve: boolean } {
+  return {
+    env: options.env ?? process.env,
+    out: options.out ?? ((line: string) => console.log(line)),
+    serve: (options.argv ?? []).includes('--serve'),
+  };
+}
+
 /**
  * The topic prefix of a run: `TOPIC_PREFIX` when set; else, on a real broker, a fresh one per run, so
  * a demo starts from empty topics and never sees an earlier run's data (`stable` keeps a fixed name

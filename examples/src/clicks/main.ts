@@ -5,7 +5,7 @@
  */
 import { Emitter, Processor, View } from '@goka-ts/core';
 import { createExampleClient, type ExampleClient } from '../client';
-import { aborted, runMain, signalOnTermination, topicPrefix, type MainOptions } from '../cli';
+import { mainSettings, aborted, runMain, signalOnTermination, topicPrefix, type MainOptions } from '../cli';
 import { Components } from '../components';
 import { closeServer, listen } from '../http';
 import { waitFor } from '../wait';
@@ -80,9 +80,7 @@ export async function runClicksDemo(app: ClicksApp, out: (line: string) => void,
 }
 
 export async function main(options: MainOptions = {}): Promise<void> {
-  const env = options.env ?? process.env;
-  const out = options.out ?? ((line: string) => console.log(line));
-  const serve = (options.argv ?? []).includes('--serve');
+  const { env, out, serve } = mainSettings(options);
   const kafka = createExampleClient({ env });
   try {
     out(`Running the clicks example on ${kafka.description}`);

@@ -5,7 +5,7 @@
  */
 import { Emitter, Processor } from '@goka-ts/core';
 import { createExampleClient, type ExampleClient } from '../client';
-import { runMain, topicPrefix, type MainOptions } from '../cli';
+import { mainSettings, runMain, topicPrefix, type MainOptions } from '../cli';
 import { Components } from '../components';
 import { waitFor } from '../wait';
 import { FakeMailService, type Delivery, type MailService } from './mail_service';
@@ -62,8 +62,7 @@ export async function runDeferredCommit(
 }
 
 export async function main(options: MainOptions = {}): Promise<void> {
-  const env = options.env ?? process.env;
-  const out = options.out ?? ((line: string) => console.log(line));
+  const { env, out } = mainSettings(options);
   const kafka = createExampleClient({ env });
   try {
     out(`Running the deferred-commit example on ${kafka.description}`);

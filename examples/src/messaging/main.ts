@@ -6,7 +6,7 @@
  * With `--serve` it keeps running and serves the HTTP API on `PORT` (default 8080) until SIGINT/SIGTERM.
  */
 import { createExampleClient } from '../client';
-import { aborted, runMain, signalOnTermination, topicPrefix, type MainOptions } from '../cli';
+import { mainSettings, aborted, runMain, signalOnTermination, topicPrefix, type MainOptions } from '../cli';
 import { closeServer, listen } from '../http';
 import { createMessagingServer } from './api';
 import { MessagingApp } from './app';
@@ -15,9 +15,7 @@ import { DEFAULT_SPAM_RULE } from './detector';
 import { messagingTopics } from './topics';
 
 export async function main(options: MainOptions = {}): Promise<void> {
-  const env = options.env ?? process.env;
-  const out = options.out ?? ((line: string) => console.log(line));
-  const serve = (options.argv ?? []).includes('--serve');
+  const { env, out, serve } = mainSettings(options);
   const kafka = createExampleClient({ env });
   try {
     const topics = messagingTopics(topicPrefix(kafka, env, 'messaging', serve));

@@ -11,7 +11,7 @@ import { GokaMetrics } from '@goka-ts/prometheus';
 import { MonitorServer } from '@goka-ts/web';
 import { Registry } from 'prom-client';
 import { createExampleClient, type ExampleClient } from '../client';
-import { aborted, runMain, signalOnTermination, topicPrefix, type MainOptions } from '../cli';
+import { mainSettings, aborted, runMain, signalOnTermination, topicPrefix, type MainOptions } from '../cli';
 import { Components } from '../components';
 import { closeServer, listen } from '../http';
 import { counterGroup } from '../simplest/counter';
@@ -108,9 +108,7 @@ export async function runMonitoringDemo(app: MonitoredApp, out: (line: string) =
 }
 
 export async function main(options: MainOptions = {}): Promise<void> {
-  const env = options.env ?? process.env;
-  const out = options.out ?? ((line: string) => console.log(line));
-  const serve = (options.argv ?? []).includes('--serve');
+  const { env, out, serve } = mainSettings(options);
   const kafka = createExampleClient({ env });
   try {
     out(`Running the monitoring example on ${kafka.description}`);

@@ -8,7 +8,7 @@ import { Emitter, Processor, stringCodec } from '@goka-ts/core';
 import { redisStorage } from '@goka-ts/storage-redis';
 import { createClient } from 'redis';
 import { createExampleClient, type ExampleClient } from '../client';
-import { runMain, topicPrefix, type MainOptions } from '../cli';
+import { mainSettings, runMain, topicPrefix, type MainOptions } from '../cli';
 import { Components } from '../components';
 import { countRecords, waitProcessed } from '../progress';
 import { counterGroup } from '../simplest/counter';
@@ -76,8 +76,7 @@ export async function runRedisStorage(kafka: ExampleClient, prefix: string, redi
 }
 
 export async function main(options: MainOptions = {}): Promise<void> {
-  const env = options.env ?? process.env;
-  const out = options.out ?? ((line: string) => console.log(line));
+  const { env, out } = mainSettings(options);
   const redisUrl = env.REDIS_URL;
   if (!redisUrl) throw new Error('REDIS_URL is not set; point it at a Redis server, e.g. REDIS_URL=redis://127.0.0.1:6379 (scripts/redis.sh start runs one)');
   const kafka = createExampleClient({ env });

@@ -4,7 +4,7 @@
  */
 import { Emitter, int64Codec, Processor, stringCodec, View } from '@goka-ts/core';
 import { createExampleClient, type ExampleClient } from '../client';
-import { runMain, topicPrefix, type MainOptions } from '../cli';
+import { mainSettings, runMain, topicPrefix, type MainOptions } from '../cli';
 import { Components } from '../components';
 import { waitFor } from '../wait';
 import { counterGroup } from './counter';
@@ -53,8 +53,7 @@ export async function runSimplest(kafka: ExampleClient, prefix: string, out: (li
 }
 
 export async function main(options: MainOptions = {}): Promise<void> {
-  const env = options.env ?? process.env;
-  const out = options.out ?? ((line: string) => console.log(line));
+  const { env, out } = mainSettings(options);
   const kafka = createExampleClient({ env });
   try {
     out(`Running the simplest example on ${kafka.description}`);

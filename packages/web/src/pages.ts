@@ -46,7 +46,13 @@ async function getJson(url) {
   if (!res.ok) throw new Error(body.error || res.statusText);
   return body;
 }
-function every(fn) { fn(); setInterval(fn, 2000); }
+/** Runs \`fn\` now and every two seconds; a failure shows in #error until the next success. */
+function showError(e) { $('error').textContent = e.message; }
+function poll(fn) {
+  const run = () => fn().then(() => { $('error').textContent = ''; }, showError);
+  run();
+  setInterval(run, 2000);
+}
 `;
 
 function page(title: string, heading: string, body: string, script: string): string {
@@ -59,15 +65,12 @@ function page(title: string, heading: string, body: string, script: string): str
 
 export function indexPage(title: string): string {
   return page(title, title, '<h2>Processors</h2><div id="processors"></div><h2>Views</h2><div id="views"></div><p id="error" class="error"></p>', `
-every(async () => {
-  try {
-    const c = await getJson('/api/components');
-    $('processors').replaceChildren(table(['group', 'state', 'partitions'], c.processors.map((p) =>
-      [el('a', p.group, { href: '/processors/' + encodeURIComponent(p.group) }), state(p.state), p.partitions])));
-    $('views').replaceChildren(table(['table', 'state', 'partitions'], c.views.map((v) =>
-      [el('a', v.table, { href: '/views/' + encodeURIComponent(v.table) }), state(v.state), v.partitions])));
-    $('error').textContent = '';
-  } catch (e) { $('error').textContent = e.message; }
+poll(async () => {
+  const c = await getJson('/api/components');
+  $('processors').replaceChildren(table(['group', 'state', 'partitions'], c.processors.map((p) =>
+    [el('a', p.group, { href: '/processors/' + encodeURIComponent(p.group) }), state(p.state), p.partitions])));
+  $('views').replaceChildren(table(['table', 'state', 'partitions'], c.views.map((v) =>
+    [el('a', v.table, { href: '/views/' + encodeURIComponent(v.table) }), state(v.state), v.partitions])));
 });`);
 }
 
@@ -75,21 +78,18 @@ every(async () => {
 export function processorPage(title: string, group: string): string {
   return page(`${group} - ${title}`, `Processor ${group}`, '<p>State: <span id="state"></span></p><div id="partitions"></div><p id="error" class="error"></p>', `
 const group = ${scriptJson(group)};
-every(async () => {
-  try {
-    const s = await getJson('/api/processors/' + encodeURIComponent(group));
-    $('state').replaceChildren(state(s.state));
-    const rows = [];
-    for (const [partition, p] of Object.entries(s.partitions)) {
-      const t = p.table;
-      for (const [topic, i] of Object.entries(p.input)) {
-        rows.push([partition, topic, i.count, i.lag, i.delayMs, t ? t.status : '-', t ? t.recovery.offset + ' / ' + t.recovery.highWatermark : '-', t ? t.writes : '-']);
-      }
-      if (Object.keys(p.input).length === 0) rows.push([partition, '-', 0, 0, 0, t ? t.status : '-', t ? t.recovery.offset + ' / ' + t.recovery.highWatermark : '-', t ? t.writes : '-']);
-    }
-    $('partitions').replaceChildren(table(['partition', 'input', 'messages', 'lag', 'delay (ms)', 'table', 'table offset / hwm at recovery', 'writes'], rows));
-    $('error').textContent = '';
-  } catch (e) { $('error').textContent = e.message; }
+poll(async () => {
+  const s = await getJson('/api/processors/' + encodeURIComponent(group));
+  $('state').replaceChildren(state(s.state));
+  const rows = [];
+  for (const [partition, p] of Object.entries(s.partitions)) {
+    const t = p.table;
+    const tableCells = t ? [t.status, t.recovery.offset + ' / ' + t.recovery.highWatermark, t.writes] : ['-', '-', '-'];
+    const inputs = Object.entries(p.input);
+    if (inputs.length === 0) inputs.push(['-', { count: 0, lag: 0, delayMs: 0 }]);
+    for (const [topic, i] of inputs) rows.push([partition, topic, i.count, i.lag, i.delayMs, ...tableCells]);
+  }
+  $('partitions').replaceChildren(table(['partition', 'input', 'messages', 'lag', 'delay (ms)', 'table', 'table offset / hwm at recovery', 'writes'], rows));
 });`);
 }
 
@@ -97,14 +97,11 @@ every(async () => {
 export function viewPage(title: string, tableName: string): string {
   return page(`${tableName} - ${title}`, `View ${tableName}`, '<p>State: <span id="state"></span></p><div id="partitions"></div><p id="error" class="error"></p>', `
 const name = ${scriptJson(tableName)};
-every(async () => {
-  try {
-    const s = await getJson('/api/views/' + encodeURIComponent(name));
-    $('state').replaceChildren(state(s.state));
-    $('partitions').replaceChildren(table(['partition', 'status', 'offset / hwm', 'records recovered', 'stalled'],
-      Object.entries(s.partitions).map(([p, t]) => [p, state(t.status), t.recovery.offset + ' / ' + t.recovery.highWatermark, t.recovery.records, t.stalled ? 'yes' : 'no'])));
-    $('error').textContent = '';
-  } catch (e) { $('error').textContent = e.message; }
+poll(async () => {
+  const s = await getJson('/api/views/' + encodeURIComponent(name));
+  $('state').replaceChildren(state(s.state));
+  $('partitions').replaceChildren(table(['partition', 'status', 'offset / hwm', 'records recovered', 'stalled'],
+    Object.entries(s.partitions).map(([p, t]) => [p, state(t.status), t.recovery.offset + ' / ' + t.recovery.highWatermark, t.recovery.records, t.stalled ? 'yes' : 'no'])));
 });`);
 }
 
@@ -139,22 +136,20 @@ async function post(url, body) {
 }
 const inputs = new Map();
 async function refresh() {
-  try {
-    const actions = await getJson('/api/actions');
-    $('actions').replaceChildren(table(['action', 'description', 'state', 'value', 'started', 'ended', 'error', ''], actions.map((a) => {
-      let input = inputs.get(a.name);
-      if (!input) { input = el('input', undefined, { 'aria-label': 'value for ' + a.name, 'data-action': a.name }); inputs.set(a.name, input); }
-      const controls = el('span');
-      const start = el('button', 'Start', { 'data-start': a.name });
-      start.onclick = () => post('/api/actions/' + encodeURIComponent(a.name) + '/start', { value: input.value }).then(refresh, (e) => { $('error').textContent = e.message; });
-      const stop = el('button', 'Stop', { 'data-stop': a.name });
-      stop.onclick = () => post('/api/actions/' + encodeURIComponent(a.name) + '/stop').then(refresh, (e) => { $('error').textContent = e.message; });
-      controls.append(input, start, stop);
-      return [a.name, a.description, el('span', a.state, { class: 'state-' + a.state, 'data-state': a.name }), a.value ?? '', a.startedAt ?? '', a.endedAt ?? '', a.error ?? '', controls];
-    })));
-  } catch (e) { $('error').textContent = e.message; }
+  const actions = await getJson('/api/actions');
+  $('actions').replaceChildren(table(['action', 'description', 'state', 'value', 'started', 'ended', 'error', ''], actions.map((a) => {
+    let input = inputs.get(a.name);
+    if (!input) { input = el('input', undefined, { 'aria-label': 'value for ' + a.name, 'data-action': a.name }); inputs.set(a.name, input); }
+    const controls = el('span');
+    const start = el('button', 'Start', { 'data-start': a.name });
+    start.onclick = () => post('/api/actions/' + encodeURIComponent(a.name) + '/start', { value: input.value }).then(refresh).catch(showError);
+    const stop = el('button', 'Stop', { 'data-stop': a.name });
+    stop.onclick = () => post('/api/actions/' + encodeURIComponent(a.name) + '/stop').then(refresh).catch(showError);
+    controls.append(input, start, stop);
+    return [a.name, a.description, el('span', a.state, { class: 'state-' + a.state, 'data-state': a.name }), a.value ?? '', a.startedAt ?? '', a.endedAt ?? '', a.error ?? '', controls];
+  })));
 }
-every(refresh);`);
+poll(refresh);`);
 }
 
 function escapeHtml(text: string): string {

@@ -1,5 +1,6 @@
 import type { KafkaClient } from '@goka-ts/api';
 import { defineGroup, int64Codec, Processor, silentLogger, stringCodec } from '@goka-ts/core';
+import type { ProcessingGuarantee } from '@goka-ts/core';
 import { memoryStorage } from '@goka-ts/storage-memory';
 import { uniqueName, type BenchConfig } from './config';
 import { Meter } from './meter';
@@ -9,17 +10,23 @@ export interface CounterResult {
   readonly meter: Meter;
   /** Time stop() took: the last table writes and offsets acknowledged and committed. */
   readonly stopMs: number;
+  /**
+   * Messages / seconds from the start of consumption until the group's committed offsets covered
+   * every message (polled every 20 ms, before stop()): what is durable, not only processed. In
+   * exactly-once mode that is when the last transaction committed.
+   */
+  readonly committedRate: number;
   readonly group: string;
 }
 
 /**
  * The counter processor over `input`: `ctx.setValue((ctx.value() ?? 0) + 1)` per message into a
  * persisted int64 table, memory storage, default commit interval and producer settings, reading
- * from the oldest offset. Timed from the assignment (`onAssigned`, which also recovers the empty
+ * from the oldest offset, in the given processing guarantee. Timed from the assignment (`onAssigned`, which also recovers the empty
  * table) to the callback of the last message. Afterwards (untimed) the counts are checked against the input, and the group's committed
  * offsets after stop() must cover every message.
  */
-export async function runCounter(client: KafkaClient, config: BenchConfig, input: string): Promise<CounterResult> {
+export async function runCounter(client: KafkaClient, config: BenchConfig, input: string, guarantee: ProcessingGuarantee = 'at-least-once'): Promise<CounterResult> {
   const meter = new Meter(config.messages);
   const group = uniqueName('counter');
   const graph = defineGroup(group, {
@@ -39,12 +46,15 @@ export async function runCounter(client: KafkaClient, config: BenchConfig, input
     storage: memoryStorage(),
     startFrom: 'oldest',
     logger: silentLogger,
+    guarantee,
     consumer: { sessionTimeoutMs: 6000, heartbeatIntervalMs: 500 },
   });
   const running = processor.run();
   let stopMs = 0;
+  let committedMs = 0;
   try {
     await meter.wait(`goka-ts counter (${client.name})`, config.timeoutMs, running);
+    committedMs = (await waitCommitted(client, group, input, config)) - meter.startedAt;
     await checkCounts(processor, config);
   } finally {
     const t0 = performance.now();
@@ -53,7 +63,24 @@ export async function runCounter(client: KafkaClient, config: BenchConfig, input
   }
   await running;
   await checkCommitted(client, group, input, config.messages);
-  return { meter, stopMs, group };
+  return { meter, stopMs, group, committedRate: config.messages / (committedMs / 1000) };
+}
+
+/** Polls the group's committed offsets until they cover every message; resolves with `performance.now()` then. */
+async function waitCommitted(client: KafkaClient, group: string, input: string, config: BenchConfig): Promise<number> {
+  const admin = client.admin();
+  await admin.connect();
+  try {
+    const deadline = performance.now() + config.timeoutMs;
+    for (;;) {
+      const committed = (await admin.committedOffsets(group, input)).reduce((sum, o) => sum + Math.max(0, o.offset), 0);
+      if (committed >= config.messages) return performance.now();
+      if (performance.now() > deadline) throw new Error(`goka-ts counter: group ${group} committed ${committed} of ${config.messages} offsets within ${config.timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  } finally {
+    await admin.close();
+  }
 }
 
 async function checkCounts(processor: { get(key: string): Promise<unknown> }, config: BenchConfig): Promise<void> {

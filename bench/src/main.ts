@@ -11,6 +11,7 @@ const benches: Record<string, () => Promise<{ run: Bench }>> = {
   core: () => import('./core'),
   storage: () => import('./storage'),
   recovery: () => import('./recovery'),
+  guarantees: () => import('./guarantees'),
 };
 
 async function main(): Promise<void> {

@@ -51,6 +51,11 @@ export class Meter {
     return this.last - this.first;
   }
 
+  /** `performance.now()` when the clock started, or -1. */
+  get startedAt(): number {
+    return this.first;
+  }
+
   get rate(): number {
     return this.count / (this.elapsedMs / 1000);
   }

@@ -21,8 +21,8 @@ const rate = (v: number) => Math.round(v).toLocaleString('en-US');
  * Formats the rows as a plain-text table. With several repetitions the figures are medians, the
  * best run in parentheses; the ratio compares the medians.
  */
-export function formatTable(rows: readonly ResultRow[]): string {
-  const header = ['benchmark', 'adapter', 'goka msgs/s', 'raw msgs/s', 'ratio', 'target', 'met'];
+export function formatTable(rows: readonly ResultRow[], columns: { goka: string; raw: string } = { goka: 'goka msgs/s', raw: 'raw msgs/s' }): string {
+  const header = ['benchmark', 'adapter', columns.goka, columns.raw, 'ratio', 'target', 'met'];
   const body = rows.map((r) => {
     const g = median(r.goka);
     const w = median(r.raw);

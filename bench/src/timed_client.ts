@@ -1,5 +1,6 @@
 import type {
   Admin, GroupConsumer, GroupConsumerConfig, GroupHandler, KafkaClient, PartitionReader, PartitionReaderConfig, Producer, ProducerConfig, ReaderHandler,
+  TransactionalProducer, TransactionalProducerConfig,
 } from '@goka-ts/api';
 
 /**
@@ -24,6 +25,10 @@ export class TimedClient implements KafkaClient {
 
   producer(config?: ProducerConfig): Producer {
     return this.inner.producer(config);
+  }
+
+  transactionalProducer(config: TransactionalProducerConfig): TransactionalProducer {
+    return this.inner.transactionalProducer(config);
   }
 
   groupConsumer(config: GroupConsumerConfig): GroupConsumer {

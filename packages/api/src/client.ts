@@ -11,6 +11,11 @@ export interface KafkaClient {
   readonly name: string;
   admin(): Admin;
   producer(config?: ProducerConfig): Producer;
+  /**
+   * A producer whose records and consumer offsets become visible together or not at all (Kafka
+   * transactions). Used by processors in exactly-once mode, one per partition.
+   */
+  transactionalProducer(config: TransactionalProducerConfig): TransactionalProducer;
   groupConsumer(config: GroupConsumerConfig): GroupConsumer;
   partitionReader(config: PartitionReaderConfig): PartitionReader;
 }
@@ -71,6 +76,62 @@ export interface Producer {
   /** Resolves when every record sent so far is acknowledged or failed. */
   flush(): Promise<void>;
   /** Flushes, then disconnects. Sending after close rejects with a {@link StateError}. */
+  close(): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Transactional producer
+
+export interface TransactionalProducerConfig extends ProducerConfig {
+  /**
+   * Identifies the producer across process restarts. Connecting a producer fences every older
+   * producer with the same id (their next send or commit fails with {@link ProducerFencedError})
+   * and completes the transaction such an older producer left open (commit if it had asked to
+   * commit, abort otherwise). Processors use one id per group partition, so the new owner of a
+   * partition fences the previous owner even when that one is a paused zombie.
+   */
+  readonly transactionalId: string;
+  /**
+   * How long the broker lets a transaction stay open before aborting it (ms). Default 60 000
+   * (the broker caps it at `transaction.max.timeout.ms`).
+   */
+  readonly transactionTimeoutMs?: number;
+}
+
+/** Identifies the consumer group whose offsets a transaction commits. */
+export interface TransactionOffsetsTarget {
+  readonly groupId: string;
+  /**
+   * The group consumer that read the records, when the adapter can attach its group metadata
+   * (generation, member id) so the broker rejects a commit from a member that lost the group
+   * (KIP-447). Adapters that cannot ignore it; fencing by transactional id still holds.
+   */
+  readonly consumer?: GroupConsumer;
+}
+
+/**
+ * A producer that writes in Kafka transactions. One transaction at a time: {@link begin}, any
+ * number of {@link send} and {@link sendOffsets}, then {@link commit} or {@link abort}. Readers
+ * in read_committed mode (every goka-ts reader and group consumer) never see records of an aborted
+ * transaction, and see those of a committed one only after the commit.
+ *
+ * After a {@link ProducerFencedError} the producer is unusable: close it and build a new one.
+ * After any other error of `send`, `sendOffsets` or `commit`, {@link abort} and start over.
+ */
+export interface TransactionalProducer {
+  /** Connects and registers the transactional id, fencing older producers with the same id. */
+  connect(): Promise<void>;
+  /** Starts a transaction. Rejects with a {@link StateError} while one is open. */
+  begin(): Promise<void>;
+  /** Sends a record inside the open transaction; resolves once the broker acknowledged it. */
+  send(record: ProducerRecord): Promise<ProduceResult>;
+  /** Adds consumer-group offsets (next offsets to read) to the open transaction. */
+  sendOffsets(offsets: readonly TopicPartitionOffset[], target: TransactionOffsetsTarget): Promise<void>;
+  /** Waits for every record of the transaction to be acknowledged, then commits it. */
+  commit(): Promise<void>;
+  /** Aborts the open transaction; its records are never visible to read_committed readers. */
+  abort(): Promise<void>;
+  /** Aborts an open transaction, then disconnects. */
   close(): Promise<void>;
 }
 

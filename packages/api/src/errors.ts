@@ -56,3 +56,47 @@ export class WriteExpiredError extends GokaError {
     super(`record for topic "${topic}" partition ${partition} not sent: its send deadline passed ${Math.round(lateByMs)} ms before it could leave the process`);
   }
 }
+
+/**
+ * A transactional producer was replaced by a newer one with the same transactional id (another
+ * process took over its partition), or the broker rejected it as stale. Its open transaction is
+ * aborted; the producer cannot be used again.
+ */
+export class ProducerFencedError extends GokaError {
+  constructor(readonly transactionalId: string, options?: { cause?: unknown }) {
+    super(`transactional producer "${transactionalId}" was fenced by a newer producer with the same id`, options);
+  }
+}
+
+/**
+ * A transaction could not be committed and was aborted (or the broker aborted it): none of its
+ * records or offsets are visible. The processor starts over from the last committed transaction.
+ */
+export class TransactionAbortedError extends GokaError {
+  constructor(readonly transactionalId: string, reason: string, options?: { cause?: unknown }) {
+    super(`transaction of "${transactionalId}" aborted: ${reason}`, options);
+  }
+}
+
+/**
+ * A record was not sent because it is larger than the message size limit (goka-ts' own check
+ * before sending, or the client's or broker's answer): sending it would only be rejected. Nothing
+ * of it was written; the producer stays usable.
+ */
+export class RecordTooLargeError extends GokaError {
+  constructor(
+    readonly topic: string,
+    /** The record's key as text (UTF-8), for the message. */
+    readonly key: string,
+    /** Bytes of key, value and headers. */
+    readonly size: number,
+    readonly limit: number,
+    options?: { cause?: unknown; detail?: string },
+  ) {
+    super(
+      `record of key ${JSON.stringify(key.length > 100 ? `${key.slice(0, 100)}…` : key)} for topic "${topic}" is ${size} bytes, over the limit of ${limit} bytes` +
+        (options?.detail ? `; ${options.detail}` : ''),
+      options?.cause === undefined ? undefined : { cause: options.cause },
+    );
+  }
+}

@@ -5,6 +5,7 @@ export type { Logger } from './logger';
 export type { KafkaMessage, MessageBatch, TopicPartitionOffset } from './message';
 export type {
   KafkaClient, StartOffset, ProducerConfig, ProducerRecord, ProduceResult, Producer,
+  TransactionalProducerConfig, TransactionOffsetsTarget, TransactionalProducer,
   GroupConsumerConfig, GroupHandler, GroupConsumer, PartitionStart, PartitionReaderConfig,
   ReaderHandler, PartitionReader, TopicSpec, TopicDescription, PartitionOffsets, Admin,
 } from './client';
@@ -15,5 +16,6 @@ export type {
 } from './stats';
 export {
   GokaError, KafkaConnectionError, UnknownTopicError, TopicMismatchError, StateError, MessageError,
-  StorageError, StorageLockedError, WriteExpiredError,
+  StorageError, StorageLockedError, WriteExpiredError, ProducerFencedError,
+  TransactionAbortedError, RecordTooLargeError,
 } from './errors';

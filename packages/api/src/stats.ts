@@ -29,6 +29,10 @@ export interface InputStats {
   readonly lag: number;
   /** Time between a message's timestamp and its processing, of the last message (ms). */
   readonly delayMs: number;
+  /** Messages that failed and were skipped by the error policy (`onError: 'skip'`). */
+  readonly skipped: number;
+  /** Messages that failed and were parked in a dead-letter topic (counted once Kafka acknowledged them). */
+  readonly deadLettered: number;
 }
 
 export interface OutputStats {

@@ -5,13 +5,14 @@ import { groupTests } from './client/group_tests';
 import { SuiteContext, type ClientFactory, type DescribeClientOptions } from './client/harness';
 import { producerTests } from './client/producer_tests';
 import { readerTests } from './client/reader_tests';
+import { transactionTests } from './client/transaction_tests';
 
 export type { ClientFactory, DescribeClientOptions } from './client/harness';
 
 /**
  * The conformance suite every Kafka client adapter passes, run against the real broker named by
  * `KAFKA_BROKERS`: producer acknowledgements and offsets, partition readers, co-partitioned group
- * consumption with its callbacks, admin operations, and how failures surface. It tests the
+ * consumption with its callbacks, admin operations, how failures surface, and transactions (commit, abort, fencing, read_committed). It tests the
  * `@goka-ts/api` contract only, so every adapter runs the same tests.
  *
  * @example
@@ -28,5 +29,6 @@ export function describeClient(name: string, factory: ClientFactory, options: De
     groupTests(ctx);
     adminTests(ctx);
     failureTests(ctx);
+    transactionTests(ctx);
   });
 }

@@ -40,7 +40,10 @@ export interface Context<V, O, J, L, LV> {
   join<T extends keyof J & string>(table: T): J[T] | undefined;
   /** Any key of a lookup table (read through a fully recovered view). */
   lookup<T extends keyof L & string>(table: T, key: string): Promise<L[T] | undefined>;
-  /** Stops the processor with this error; the message's offset is not committed. */
+  /**
+   * Fails the message with this error and ends the callback (it throws). The error policy
+   * (`onError`) decides what follows; by default the processor stops and the offset stays uncommitted.
+   */
   fail(error: unknown): never;
   /**
    * Keeps the message's offset uncommitted until the returned function is called (with an error to

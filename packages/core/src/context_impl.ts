@@ -29,8 +29,13 @@ type AnyContext = Context<unknown, Record<string, unknown>, Record<string, unkno
  */
 export class ContextImpl implements AnyContext, EffectOwner {
   writeGeneration = 0;
-  /** The error this message failed with, once reported. */
+  /**
+   * The error this message failed with. Set during the callback, it is left to the partition
+   * processor's error policy; effects failing later report it to the host themselves.
+   */
   failure: MessageError | undefined;
+  /** Whether a failure was reported to the host (an effect failed): the processor fails, no policy applies. */
+  failureReported = false;
   private running = true;
   private deferred = 0;
 
@@ -91,12 +96,15 @@ export class ContextImpl implements AnyContext, EffectOwner {
   }
 
   /**
-   * Fails the processor with `error` (wrapped in a MessageError naming this message) and throws it,
-   * so the callback ends here. `reason` overrides the default text.
+   * Fails the message with `error` (wrapped in a MessageError naming this message) and throws it,
+   * so the callback ends here. `reason` overrides the default text. While the callback runs the
+   * failure is only recorded: the partition processor applies the error policy once the callback
+   * ended (even when it caught the throw). Afterwards (deferred work) it fails the processor.
    */
   fail(error: unknown, reason?: string): never {
     const failure = this.failure ?? new MessageError(this.where(), reason ?? `ctx.fail: ${describeError(error)}`, { cause: error });
-    this.report(failure);
+    if (this.running) this.failure ??= failure;
+    else this.report(failure);
     throw failure;
   }
 
@@ -145,13 +153,14 @@ export class ContextImpl implements AnyContext, EffectOwner {
     if (!this.failure) this.tracker.done(this.seq);
   }
 
-  /** The callback threw (or its promise rejected): reports it unless the context already did. */
+  /**
+   * The callback threw (or its promise rejected): records the failure unless the context already
+   * did, for the partition processor to apply the error policy to (see {@link failure}).
+   */
   callbackFailed(error: unknown): MessageError {
     this.running = false;
-    if (this.failure) return this.failure;
-    const failure = new MessageError(this.where(), `callback failed: ${describeError(error)}`, { cause: error });
-    this.report(failure);
-    return failure;
+    this.failure ??= new MessageError(this.where(), `callback failed: ${describeError(error)}`, { cause: error });
+    return this.failure;
   }
 
   where(): { group: string; topic: string; partition: number; offset: number } {
@@ -159,6 +168,7 @@ export class ContextImpl implements AnyContext, EffectOwner {
   }
 
   private report(failure: MessageError): void {
+    this.failureReported = true;
     if (!this.failure) this.failure = failure;
     this.host.reportFailure(failure);
   }

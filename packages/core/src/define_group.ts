@@ -1,4 +1,5 @@
 import type { Codec } from '@goka-ts/api';
+import { deadLetterTopicOf, errorPolicyProblem, resolveRetries, type ResolvedRetries } from './error_policy';
 import type { GraphInput, GroupGraph, GroupSpec, InputEdge, InputsEdge, TopicSuffixes, VisitorHandler } from './graph';
 
 /** Goka's suffixes: `<group>-table` and `<group>-loop`. */
@@ -49,7 +50,8 @@ export function defineGroup<
 
   const inputs: GraphInput[] = [];
   const inputTopics = new Set<string>();
-  const addInput = (topic: string, codec: Codec<unknown>, handler: unknown, kind: GraphInput['kind'], edge: string) => {
+  const addInput = (topic: string, edgeSpec: InputEdge<unknown, unknown>, kind: GraphInput['kind'], edge: string) => {
+    const { codec, handler } = edgeSpec;
     checkTopic(topic, edge);
     if (kind === 'input' && own.has(topic)) {
       fail(`${edge} "${topic}" is the group's own ${topic.endsWith(suffixes.table) ? 'table' : 'loop'} topic; use persist / loop for it instead`);
@@ -57,20 +59,36 @@ export function defineGroup<
     if (inputTopics.has(topic)) fail(`topic "${topic}" is consumed twice; declare each input topic once`);
     if (!codec || typeof codec.decode !== 'function') fail(`${edge} "${topic}" needs a codec with encode/decode`);
     if (typeof handler !== 'function') fail(`${edge} "${topic}" needs a handler function`);
+    const policyProblem = edgeSpec.onError === undefined ? undefined : errorPolicyProblem(edgeSpec.onError);
+    if (policyProblem) fail(`${edge} "${topic}": onError ${policyProblem}`);
+    const deadLetter = deadLetterTopicOf(edgeSpec.onError);
+    if (deadLetter !== undefined) checkTopic(deadLetter, `${edge} "${topic}" dead-letter`);
+    let retries: ResolvedRetries | undefined;
+    try {
+      retries = resolveRetries(edgeSpec.retries, `${edge} "${topic}"`);
+    } catch (error) {
+      fail((error as Error).message);
+    }
     inputTopics.add(topic);
-    inputs.push({ topic, codec, handler: handler as GraphInput['handler'], kind });
+    inputs.push({ topic, codec, handler: handler as GraphInput['handler'], kind, onError: edgeSpec.onError, retries });
   };
   const checkTopic = (topic: string, edge: string) => {
     if (!TOPIC_NAME.test(topic)) fail(`${edge} topic "${topic}" is not a valid Kafka topic name (letters, digits, ".", "_", "-"; at most 249)`);
   };
 
-  for (const [topic, edge] of entries<InputEdge<unknown, unknown>>(spec.inputs as Record<string, InputEdge<unknown, unknown>> | undefined)) addInput(topic, edge.codec, edge.handler, 'input', 'input');
+  for (const [topic, edge] of entries<InputEdge<unknown, unknown>>(spec.inputs as Record<string, InputEdge<unknown, unknown>> | undefined)) addInput(topic, edge, 'input', 'input');
   for (const [name, edge] of entries<InputsEdge<unknown, unknown>>(spec.streams as Record<string, InputsEdge<unknown, unknown>> | undefined)) {
     if (!edge.topics?.length) fail(`stream "${name}" lists no topics`);
-    for (const topic of edge.topics) addInput(topic, edge.codec, edge.handler, 'input', `stream "${name}"`);
+    for (const topic of edge.topics) addInput(topic, edge, 'input', `stream "${name}"`);
   }
   if (inputs.length === 0) fail('a group needs at least one input; add an entry to `inputs` or `streams`');
-  if (spec.loop && loopTopic) addInput(loopTopic, spec.loop.codec, spec.loop.handler, 'loop', 'loop');
+  if (spec.loop && loopTopic) addInput(loopTopic, spec.loop as InputEdge<unknown, unknown>, 'loop', 'loop');
+  for (const input of inputs) {
+    const deadLetter = deadLetterTopicOf(input.onError);
+    if (deadLetter !== undefined && (inputTopics.has(deadLetter) || own.has(deadLetter))) {
+      fail(`the dead-letter topic "${deadLetter}" of ${input.kind} "${input.topic}" is consumed by the group itself; failed messages would come back to it. Use a topic of its own`);
+    }
+  }
 
   const tableEdges = (kind: 'output' | 'join' | 'lookup', map: Record<string, Codec<unknown>> | undefined) => {
     const out = new Map<string, Codec<unknown>>();

@@ -13,6 +13,7 @@ import {
 } from '@goka-ts/api';
 import { murmur2Hasher } from './hasher_murmur2';
 import { silentLogger } from './logger';
+import { checkMaxMessageBytes, oversized, recordBytes } from './message_size';
 
 export interface EmitterOptions {
   readonly client: KafkaClient;
@@ -22,6 +23,12 @@ export interface EmitterOptions {
   readonly defaultHeaders?: Headers;
   readonly producer?: ProducerConfig;
   readonly logger?: Logger;
+  /**
+   * Largest record (key, value and headers) an emit may send; larger ones reject with a
+   * RecordTooLargeError naming key, topic and size, before anything is sent. Default 1 000 000
+   * (see the processor option of the same name); `Infinity` turns the check off.
+   */
+  readonly maxMessageBytes?: number;
 }
 
 export interface EmitterEmitOptions {
@@ -54,6 +61,7 @@ export class Emitter<T> {
   private readonly hasher: Hasher;
   private readonly defaultHeaders: Headers | undefined;
   private readonly logger: Logger;
+  private readonly maxMessageBytes: number;
   private producer: Producer | undefined;
   private partitions = 0;
   private starting: Promise<void> | undefined;
@@ -73,6 +81,7 @@ export class Emitter<T> {
     this.hasher = options.hasher ?? murmur2Hasher;
     this.defaultHeaders = options.defaultHeaders;
     this.logger = options.logger ?? silentLogger;
+    this.maxMessageBytes = checkMaxMessageBytes(`emitter for topic "${topic}"`, options.maxMessageBytes);
   }
 
   get state(): ComponentState {
@@ -159,6 +168,8 @@ export class Emitter<T> {
       const keyBytes = Buffer.from(key, 'utf8');
       const valueBytes = value === null ? null : this.codec.encode(value);
       const headers = options?.headers ? (this.defaultHeaders ? { ...this.defaultHeaders, ...options.headers } : options.headers) : this.defaultHeaders;
+      const tooLarge = oversized(this.topic, key, recordBytes(keyBytes, valueBytes, headers), this.maxMessageBytes);
+      if (tooLarge) throw tooLarge;
       const sent = producer.send({ topic: this.topic, partition: this.hasher.partition(keyBytes, this.partitions), key: keyBytes, value: valueBytes, headers });
       if (flush) await producer.flush();
       const result = await sent;

@@ -1,5 +1,6 @@
 import type { Codec } from '@goka-ts/api';
 import type { Context, VisitorContext } from './context';
+import type { ErrorPolicy, ResolvedRetries, RetryPolicy } from './error_policy';
 
 /** A callback of an input or loop edge. May be async: the next message of the partition waits for it. */
 export type Handler<M, C> = (ctx: C, message: M) => void | Promise<void>;
@@ -8,6 +9,10 @@ export type Handler<M, C> = (ctx: C, message: M) => void | Promise<void>;
 export interface InputEdge<M, C> {
   readonly codec: Codec<M>;
   readonly handler: Handler<M, C>;
+  /** What becomes of a message of this edge that fails; wins over the processor's `onError`. */
+  readonly onError?: ErrorPolicy;
+  /** Retries of a failed callback of this edge before `onError` applies; wins over the processor's `retries`. */
+  readonly retries?: RetryPolicy;
 }
 
 /** Goka's `Inputs`: one codec and callback for several topics. */
@@ -53,6 +58,9 @@ export interface GraphInput {
   readonly codec: Codec<unknown>;
   readonly handler: Handler<unknown, Context<unknown, unknown, unknown, unknown, unknown>>;
   readonly kind: 'input' | 'loop';
+  /** The edge's own error policy and retries (the processor's apply where undefined). */
+  readonly onError: ErrorPolicy | undefined;
+  readonly retries: ResolvedRetries | undefined;
 }
 
 /**

@@ -22,12 +22,19 @@ export { Emitter } from './emitter';
 export type { EmitterOptions, EmitterEmitOptions, EmitterStats } from './emitter';
 export { View } from './view';
 export type { ViewOptions, ViewReconnectOptions, StateListener } from './view';
+export type { TableErrorPolicy } from './record_check';
 
 // Processor
 export { Processor } from './processor';
-export { isConnectionFailure } from './transient';
-export type { ProcessorOptions, NilHandling, RestartOptions, ProcessorConsumerOptions } from './processor_options';
+export { isConnectionFailure, isTransientFailure } from './transient';
+export type { ProcessorOptions, NilHandling, RestartOptions, ProcessorConsumerOptions, ProcessingGuarantee } from './processor_options';
+
+// Bad input: the error policy
+export type { ErrorPolicy, FailureAction, DeadLetterAction, ErrorDecider, RetryPolicy, MessageFailure } from './error_policy';
+export { DEAD_LETTER_HEADERS, readDeadLetter } from './dead_letter';
+export type { DeadLetter } from './dead_letter';
+export { DEFAULT_MAX_MESSAGE_BYTES } from './message_size';
 
 // Tables (advanced: the building block of views and processor tables)
 export { PartitionTable, recoverTables, followTables } from './partition_table';
-export type { PartitionTableOptions, TableReadOptions } from './partition_table';
+export type { PartitionTableOptions, TableReadOptions, RecordCheck } from './partition_table';

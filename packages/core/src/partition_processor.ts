@@ -1,12 +1,16 @@
-import { GokaError, MessageError, StateError } from '@goka-ts/api';
-import type { Codec, Headers, MessageBatch, PartitionProcessorStats, Producer, TopicPartitionOffset } from '@goka-ts/api';
+import { GokaError, MessageError, StateError, StorageError } from '@goka-ts/api';
+import type { Codec, Headers, KafkaMessage, MessageBatch, PartitionProcessorStats, Producer, TopicPartitionOffset } from '@goka-ts/api';
 import type { EmitOptions } from './context';
 import { CommitTracker } from './commit_tracker';
 import { ContextImpl, type ContextHost } from './context_impl';
+import { deadLetterTopics } from './dead_letter';
 import { describeError, type EffectOwner } from './effect_holder';
+import { FailedMessages } from './failed_messages';
 import type { GraphInput, GroupGraph, VisitorHandler } from './graph';
+import { oversized, recordBytes } from './message_size';
 import type { PartitionTable } from './partition_table';
 import type { ResolvedProcessorOptions } from './processor_options';
+import type { PartitionTransaction, RecordSender } from './partition_transaction';
 import { InputCounters, OutputCounters, snapshotAll } from './processor_stats';
 import { TableWriteBuffer } from './table_write_buffer';
 import { VisitorContextImpl, VisitRun } from './visitor_context';
@@ -21,6 +25,17 @@ export interface PartitionProcessorDeps {
   readonly partition: number;
   readonly options: ResolvedProcessorOptions;
   readonly producer: Producer;
+  /**
+   * Exactly-once: the partition's transaction, which then carries every record the partition sends
+   * (table writes, emits, loopbacks) and its input offsets, instead of `producer` and consumer commits.
+   */
+  readonly transaction?: PartitionTransaction;
+  /**
+   * Exactly-once: the committed input offsets read right after the transaction fenced the previous
+   * owner. Messages below them were committed by that owner's last transaction; a client that
+   * resolved its start offsets before the fencing may still deliver them, and they are dropped.
+   */
+  readonly resumeFrom?: ReadonlyMap<string, number>;
   /** The recovered group table partition (when the group persists). */
   readonly table: PartitionTable | undefined;
   /** Joined table partitions, recovered and following. */
@@ -30,6 +45,8 @@ export interface PartitionProcessorDeps {
   readonly topicPartitions: ReadonlyMap<string, number>;
   /** Fails the whole processor (first failure wins). */
   reportFailure(error: Error): void;
+  /** Resolves once the processor failed: waits for messages to finish end then. */
+  readonly failed?: Promise<unknown>;
   /** Whether the processor has failed or is stopping: no further message may start. */
   halted(): boolean;
   /**
@@ -40,6 +57,7 @@ export interface PartitionProcessorDeps {
 }
 
 const EMPTY = Buffer.alloc(0);
+const NEVER = new Promise<never>(() => undefined);
 
 /**
  * Runs the group's callbacks for one partition number (of every input topic and the loop), owns the
@@ -50,7 +68,10 @@ export class PartitionProcessor implements ContextHost {
   readonly partition: number;
   private readonly graph: GroupGraph;
   private readonly options: ResolvedProcessorOptions;
-  private readonly producer: Producer;
+  private readonly producer: RecordSender;
+  private readonly transaction: PartitionTransaction | undefined;
+  /** Exactly-once: per input topic, the first offset not committed by the previous owner (dropped once passed). */
+  private resumeFrom: Map<string, number> | undefined;
   private readonly deps: PartitionProcessorDeps;
   private readonly inputs = new Map<string, GraphInput>();
   private readonly trackers = new Map<string, CommitTracker>();
@@ -64,6 +85,8 @@ export class PartitionProcessor implements ContextHost {
   /** Joined-table values of the current batch's keys (joined tables change under us, so per batch). */
   private readonly joinValues = new Map<string, Map<string, Buffer | undefined>>();
   private exclusiveTail: Promise<unknown> = Promise.resolve();
+  /** The error policy: what becomes of messages whose decode or callback failed. */
+  private readonly failures: FailedMessages;
   private closing = false;
 
   constructor(deps: PartitionProcessorDeps) {
@@ -72,7 +95,10 @@ export class PartitionProcessor implements ContextHost {
     this.group = deps.graph.group;
     this.partition = deps.partition;
     this.options = deps.options;
-    this.producer = deps.producer;
+    this.transaction = deps.transaction;
+    this.producer = deps.transaction ?? deps.producer;
+    this.resumeFrom = deps.resumeFrom && deps.resumeFrom.size > 0 ? new Map(deps.resumeFrom) : undefined;
+    this.failures = new FailedMessages({ ...deps, group: this.group, inputs: deps.graph.inputs, producer: this.producer, deadLetterTopics: deadLetterTopics(deps.graph, deps.options) });
     for (const input of deps.graph.inputs) {
       this.inputs.set(input.topic, input);
       this.trackers.set(input.topic, new CommitTracker());
@@ -81,12 +107,20 @@ export class PartitionProcessor implements ContextHost {
     for (const topic of deps.graph.joins.keys()) this.joinValues.set(topic, new Map());
     if (deps.table && deps.graph.tableTopic) {
       const topic = deps.graph.tableTopic;
-      this.writes = new TableWriteBuffer(topic, deps.partition, deps.producer, deps.table.storage, deps.options.maxBufferedWrites, deps.requestFlush, (keys) =>
-        deps.options.logger.warn('table writes missed the membership lease (a paused process or a slow producer); they wait for the next commit', {
-          topic,
-          partition: deps.partition,
-          keys,
-        }),
+      this.writes = new TableWriteBuffer(
+        topic,
+        deps.partition,
+        this.producer,
+        deps.table.storage,
+        deps.options.maxBufferedWrites,
+        deps.requestFlush,
+        (keys) =>
+          deps.options.logger.warn('table writes missed the membership lease (a paused process or a slow producer); they wait for the next commit', {
+            topic,
+            partition: deps.partition,
+            keys,
+          }),
+        deps.transaction !== undefined,
       );
     }
   }
@@ -108,7 +142,8 @@ export class PartitionProcessor implements ContextHost {
       this.deps.reportFailure(new GokaError(`group "${this.group}": the consumer delivered a batch of topic "${topic}", which is not an input of the group`));
       return;
     }
-    const messages = batch.messages;
+    let messages = batch.messages;
+    if (this.resumeFrom) messages = this.dropCommitted(topic, messages);
     const n = messages.length;
     const stats = this.inputStats.get(topic)!;
     if (n === 0) {
@@ -146,9 +181,10 @@ export class PartitionProcessor implements ContextHost {
         try {
           decoded = codec.decode(value ?? EMPTY);
         } catch (error) {
-          deps.reportFailure(
-            new MessageError({ group: this.group, topic, partition: this.partition, offset: m.offset }, `cannot decode the message with codec "${codec.name}": ${describeError(error)}`, { cause: error }),
-          );
+          const failure = new MessageError({ group: this.group, topic, partition: this.partition, offset: m.offset }, `cannot decode the message with codec "${codec.name}": ${describeError(error)}`, {
+            cause: error,
+          });
+          if (await this.failures.settle({ kind: 'decode', message: m, error: failure, tracker, seq, counters: stats })) continue;
           break;
         }
       }
@@ -159,12 +195,45 @@ export class PartitionProcessor implements ContextHost {
         if (result !== undefined && typeof (result as PromiseLike<unknown>).then === 'function') await result;
       } catch (error) {
         ctx.callbackFailed(error);
+      }
+      if (ctx.failure) {
+        if (ctx.failureReported) break; // an effect failed: the processor fails, whatever the policy
+        const again = () => this.callAgain(handler, topic, keys[i], m, decoded, tracker, seq);
+        if (await this.failures.handlerFailed({ kind: 'handler', message: m, error: ctx.failure, tracker, seq, counters: stats }, again)) continue;
         break;
       }
       ctx.finishCallback();
     }
     const last = messages[processed > 0 ? processed - 1 : 0];
     if (processed > 0) stats.record(processed, bytes, last.offset, last.timestamp, batch.highWatermark);
+  }
+
+  /**
+   * A retry of a failed callback (see FailedMessages): a fresh context for the same tracker handle,
+   * whose callback unit the failed attempt left held. Resolves with the failure, or undefined after
+   * a success. The decoded message is reused, not decoded again: a callback that changed it sees the change.
+   */
+  private async callAgain(handler: (ctx: ContextImpl, message: unknown) => unknown, topic: string, key: string, m: KafkaMessage, decoded: unknown, tracker: CommitTracker, seq: number): Promise<MessageError | undefined> {
+    const ctx = new ContextImpl(this, tracker, seq, topic, key, m.offset, m.timestamp, m.headers);
+    try {
+      await handler(ctx, decoded);
+    } catch (error) {
+      return ctx.callbackFailed(error);
+    }
+    if (ctx.failure) return ctx.failure;
+    ctx.finishCallback();
+    return undefined;
+  }
+
+  /** Exactly-once: drops messages that the previous owner's last transaction committed (see `resumeFrom`). */
+  private dropCommitted(topic: string, messages: MessageBatch['messages']): MessageBatch['messages'] {
+    const floor = this.resumeFrom!.get(topic);
+    if (floor === undefined || messages.length === 0) return messages;
+    if (messages[messages.length - 1].offset >= floor) {
+      this.resumeFrom!.delete(topic);
+      if (this.resumeFrom!.size === 0) this.resumeFrom = undefined;
+    }
+    return messages[0].offset >= floor ? messages : messages.filter((m) => m.offset >= floor);
   }
 
   /** Reads the group table and joined tables for the batch's keys, one storage read per distinct key. */
@@ -237,6 +306,12 @@ export class PartitionProcessor implements ContextHost {
         return owner.fail(new TypeError('codec returned no Buffer'), `ctx.setValue(): codec "${codec.name}" of table "${this.graph.tableTopic}" returned ${describeError(bytes)} instead of a Buffer`);
       }
     }
+    // A UTF-8 key has at most 3 bytes per UTF-16 unit: the exact size is computed only near the limit.
+    const limit = this.options.maxMessageBytes;
+    if (bytes && bytes.length + 3 * key.length > limit) {
+      const tooLarge = oversized(this.graph.tableTopic!, key, bytes.length + Buffer.byteLength(key), limit);
+      if (tooLarge) return owner.fail(tooLarge, `ctx.setValue(): ${tooLarge.message}`);
+    }
     this.readCache.delete(key);
     this.writes.put(key, bytes, owner);
   }
@@ -275,6 +350,8 @@ export class PartitionProcessor implements ContextHost {
     if (!counters) this.outputStats.set(target, (counters = new OutputCounters()));
     const out = counters;
     const size = keyBytes.length + (bytes === null ? 0 : bytes.length);
+    const tooLarge = oversized(target, key, recordBytes(keyBytes, bytes, headers), this.options.maxMessageBytes);
+    if (tooLarge) return owner.fail(tooLarge, `${call}: ${tooLarge.message}`);
     owner.hold();
     // Counted once Kafka has it: an emit that fails stops the processor and was never output.
     this.producer.send({ topic: target, partition, key: keyBytes, value: bytes, headers }).then(
@@ -351,6 +428,42 @@ export class PartitionProcessor implements ContextHost {
     return out;
   }
 
+  /**
+   * Exactly-once: commits the partition's transaction between batches. Waits until every delivered
+   * message finished (its emits acknowledged), sends the buffered table writes into the transaction,
+   * adds the input offsets and commits; then applies the writes to local storage, which so only ever
+   * holds committed state. A failure of the processor ends the wait: nothing is committed then.
+   */
+  commitTransaction(): Promise<void> {
+    return this.exclusive(() => this.commitNow());
+  }
+
+  private async commitNow(): Promise<void> {
+    const transaction = this.transaction;
+    if (!transaction) throw new StateError(`group "${this.group}": partition ${this.partition} has no transaction (not exactly-once)`);
+    const idle = Promise.all([...this.trackers.values()].map((t) => t.whenIdle())).then(() => true);
+    if (!(await Promise.race([idle, (this.deps.failed ?? NEVER).then(() => false)]))) return;
+    const writes = this.writes;
+    const sent = writes ? await writes.sendForCommit() : undefined;
+    const offsets = this.committableOffsets();
+    if (!(await transaction.commit(offsets))) return;
+    this.markCommitted(offsets);
+    if (!sent || !writes) return;
+    try {
+      await writes.applyCommitted(sent);
+    } catch (error) {
+      throw new StorageError(
+        `group "${this.group}", partition ${this.partition}: applying committed table writes to local storage failed (the table recovers them from Kafka after a restart): ${describeError(error)}`,
+        { cause: error },
+      );
+    }
+  }
+
+  /** Exactly-once: aborts an open transaction and disconnects the partition's producer. */
+  async closeTransaction(): Promise<void> {
+    await this.transaction?.close();
+  }
+
   /** Records offsets as committed (after the consumer acknowledged the commit). */
   markCommitted(offsets: readonly TopicPartitionOffset[]): void {
     for (const o of offsets) {
@@ -424,6 +537,7 @@ export class PartitionProcessor implements ContextHost {
       const writes = this.writes;
       if (!table || !writes) throw new StateError(`group "${this.group}" has no table to visit`);
       // Apply everything buffered first, so iterating storage sees every key.
+      if (this.transaction) await this.commitNow();
       writes.flush();
       await writes.settled();
       writes.prune();

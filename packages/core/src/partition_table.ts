@@ -4,6 +4,7 @@ import {
   type Admin,
   type KafkaClient,
   type Logger,
+  type KafkaMessage,
   type MessageBatch,
   type PartitionOffsets,
   type PartitionReader,
@@ -40,7 +41,16 @@ export interface PartitionTableOptions {
   readonly maxWaitMs?: number;
   /** Clock (ms); tests inject one. */
   readonly now?: () => number;
+  /**
+   * Checks every record with a value before it is applied (e.g. that the codec can decode it):
+   * `false` drops the record, so the key keeps its previous value; a throw fails the recovery or
+   * following like a Kafka error. Without it records are stored unread (decoded only when read).
+   */
+  readonly accept?: RecordCheck;
 }
+
+/** See {@link PartitionTableOptions.accept}. `key` is the record key as the table stores it. */
+export type RecordCheck = (record: KafkaMessage, key: string) => boolean;
 
 /**
  * The local copy of one partition of a table topic: opens its storage, recovers it from Kafka
@@ -61,6 +71,7 @@ export class PartitionTable {
   private readonly admin: Admin | undefined;
   private readonly maxWaitMs: number | undefined;
   private readonly now: () => number;
+  private readonly accept: RecordCheck | undefined;
 
   private store: Storage | undefined;
   private currentStatus: PartitionStatus = 'stopped';
@@ -94,6 +105,7 @@ export class PartitionTable {
     this.admin = options.admin;
     this.maxWaitMs = options.maxWaitMs;
     this.now = options.now ?? Date.now;
+    this.accept = options.accept;
     this.caughtUpState = newDeferred();
   }
 
@@ -295,13 +307,16 @@ export class PartitionTable {
       if (batch.highWatermark > this.highWatermark) this.highWatermark = batch.highWatermark;
       return;
     }
-    const ops: StorageBatchOp[] = new Array(count);
+    const accept = this.accept;
+    let ops: StorageBatchOp[] = new Array(count);
     for (let i = 0; i < count; i++) {
       const m = messages[i];
       // Goka reads a record without key as the empty key.
       const key = m.key === null ? '' : m.key.toString('utf8');
       ops[i] = m.value === null ? { type: 'del', key } : { type: 'put', key, value: m.value };
     }
+    // Dropped records are filtered afterwards so the loop above stays as cheap without a check.
+    if (accept) ops = ops.filter((op, i) => op.type === 'del' || accept(messages[i], op.key));
     const last = messages[count - 1].offset;
     await store.writeBatch(ops, last);
     this.offset = last;

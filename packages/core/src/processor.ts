@@ -4,7 +4,7 @@ import { Backoff, sleep } from './backoff';
 import { describeError } from './effect_holder';
 import type { GroupGraph, VisitorHandler } from './graph';
 import { withFields } from './logger';
-import { isConnectionFailure } from './transient';
+import { isTransientFailure } from './transient';
 import { resolveProcessorOptions, type ProcessorOptions, type ResolvedProcessorOptions } from './processor_options';
 import { ProcessorRun } from './processor_run';
 import type { StateListener } from './view';
@@ -24,8 +24,8 @@ import type { StateListener } from './view';
  * ```
  *
  * A processor can be run again after it stopped or failed. With `restart`, transient Kafka errors
- * (a {@link KafkaConnectionError} anywhere in the cause chain) restart it with backoff; processing
- * failures never do.
+ * (a {@link KafkaConnectionError} anywhere in the cause chain, and in exactly-once mode an aborted or
+ * fenced transaction) restart it with backoff; processing failures never do.
  */
 export class Processor<M = unknown, S = unknown, V = unknown, O = unknown, J = unknown, L = unknown, LV = unknown> {
   readonly graph: GroupGraph<M, S, V, O, J, L, LV>;
@@ -97,7 +97,7 @@ export class Processor<M = unknown, S = unknown, V = unknown, O = unknown, J = u
           retries = 0;
           backoff?.reset();
         }
-        if (this.stopRequested || !restart || !backoff || !isConnectionFailure(error) || retries >= restart.maxRetries) {
+        if (this.stopRequested || !restart || !backoff || !isTransientFailure(error) || retries >= restart.maxRetries) {
           this.setState('failed');
           throw error;
         }

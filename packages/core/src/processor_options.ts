@@ -1,11 +1,23 @@
 import type { Hasher, Headers, KafkaClient, Logger, ProducerConfig, StartOffset, StorageBuilder } from '@goka-ts/api';
 import { memoryStorage } from '@goka-ts/storage-memory';
 import { murmur2Hasher } from './hasher_murmur2';
+import { errorPolicyProblem, resolveRetries, type ErrorPolicy, type ResolvedRetries, type RetryPolicy } from './error_policy';
 import { consoleLogger } from './logger';
+import { checkMaxMessageBytes } from './message_size';
 import type { TopicManagerOptions } from './topic_manager';
 
 /** What the processor does with an input record whose value is null (a tombstone). */
 export type NilHandling = 'skip' | 'process' | 'decode';
+
+/**
+ * What a crash or rebalance may do to the results (see "Failures and recovery" in the README).
+ * - `'at-least-once'`: nothing is lost; work done since the last commit (about one commit interval)
+ *   is processed again, so table updates and emits of it may apply twice.
+ * - `'exactly-once'`: each commit interval's table writes, emits, loopbacks and input offsets of a
+ *   partition are committed in one Kafka transaction; after a crash the table is exact and
+ *   read_committed consumers see every output once. Costs a transaction per partition and interval.
+ */
+export type ProcessingGuarantee = 'at-least-once' | 'exactly-once';
 
 /** Automatic restart after transient Kafka errors. */
 export interface RestartOptions {
@@ -51,7 +63,20 @@ export interface ProcessorOptions {
   readonly recoverAhead?: boolean;
   /** Where a group without committed offsets starts reading its inputs. Default `'newest'` (Goka). */
   readonly startFrom?: StartOffset;
-  /** Restart automatically after transient Kafka errors (never after processing failures). Default off. */
+  /** Default `'at-least-once'`. */
+  readonly guarantee?: ProcessingGuarantee;
+  /**
+   * Exactly-once: prefix of the transactional ids, one per group partition (`<prefix><group>-<partition>`).
+   * Must be equal in every instance of the group and unique in the cluster. Default `''`.
+   */
+  readonly transactionalIdPrefix?: string;
+  /** Exactly-once: how long the broker lets a transaction stay open before aborting it (ms). Default 60 000. */
+  readonly transactionTimeoutMs?: number;
+  /**
+   * Restart automatically after transient Kafka errors (never after processing failures). Default
+   * off in at-least-once mode, on (unlimited, 500 ms to 30 s backoff) in exactly-once mode, where an
+   * aborted transaction is recovered from by a restart.
+   */
   readonly restart?: false | RestartOptions;
   readonly producer?: ProducerConfig;
   readonly consumer?: ProcessorConsumerOptions;
@@ -63,6 +88,27 @@ export interface ProcessorOptions {
   /** Buffered table writes (distinct keys) per partition that trigger a send before the interval is up. Default 10 000. */
   readonly maxBufferedWrites?: number;
   readonly logger?: Logger;
+  /**
+   * What becomes of an input message that fails (decode error, callback throw or rejection,
+   * `ctx.fail()`): `'fail'` (default) stops the processor, `'skip'` logs and counts it,
+   * `{ deadLetter: topic }` parks it in a dead-letter topic, or a function decides per failure.
+   * An input edge's own `onError` wins. See "Bad input: the error policy" in the README.
+   */
+  readonly onError?: ErrorPolicy;
+  /** Retries of a failed callback before `onError` applies (an edge's own `retries` win). Default none. */
+  readonly retries?: RetryPolicy;
+  /**
+   * Dead-letter topics an `onError` function may choose: like those of fixed policies they are
+   * created at start-up when missing (partition counts must be known before the first failure).
+   */
+  readonly deadLetterTopics?: readonly string[];
+  /**
+   * Largest record (key, value and headers) that emit, loopback, setValue and dead letters may
+   * send; larger ones fail the message with a RecordTooLargeError naming key, topic and size
+   * instead of being rejected by the client or broker. Default 1 000 000 (librdkafka's limit, just
+   * under the broker's 1 MiB default); `Infinity` turns the check off.
+   */
+  readonly maxMessageBytes?: number;
 }
 
 /** Options with defaults applied. */
@@ -77,12 +123,19 @@ export interface ResolvedProcessorOptions {
   readonly hotStandby: boolean;
   readonly recoverAhead: boolean;
   readonly startFrom: StartOffset;
+  readonly guarantee: ProcessingGuarantee;
+  readonly transactionalIdPrefix: string;
+  readonly transactionTimeoutMs: number | undefined;
   readonly restart: false | Required<RestartOptions>;
   readonly producer: ProducerConfig | undefined;
   readonly consumer: ProcessorConsumerOptions;
   readonly commitIntervalMs: number;
   readonly maxBufferedWrites: number;
   readonly logger: Logger;
+  readonly onError: ErrorPolicy;
+  readonly retries: ResolvedRetries | undefined;
+  readonly deadLetterTopics: readonly string[];
+  readonly maxMessageBytes: number;
 }
 
 /** Applies defaults and rejects invalid values with a message naming the option. */
@@ -99,11 +152,14 @@ export function resolveProcessorOptions(group: string, options: ProcessorOptions
   if (!(commitIntervalMs > 0)) fail(`commitIntervalMs must be > 0, got ${commitIntervalMs}`);
   const maxBufferedWrites = options.maxBufferedWrites ?? 10_000;
   if (!(maxBufferedWrites >= 1)) fail(`maxBufferedWrites must be >= 1, got ${maxBufferedWrites}`);
-  const restart = options.restart
+  const guarantee = options.guarantee ?? 'at-least-once';
+  if (guarantee !== 'at-least-once' && guarantee !== 'exactly-once') fail(`guarantee must be 'at-least-once' or 'exactly-once', got ${JSON.stringify(guarantee)}`);
+  const restartOption = options.restart ?? (guarantee === 'exactly-once' ? {} : false);
+  const restart = restartOption
     ? {
-        maxRetries: options.restart.maxRetries ?? Infinity,
-        initialBackoffMs: options.restart.initialBackoffMs ?? 500,
-        maxBackoffMs: options.restart.maxBackoffMs ?? 30_000,
+        maxRetries: restartOption.maxRetries ?? Infinity,
+        initialBackoffMs: restartOption.initialBackoffMs ?? 500,
+        maxBackoffMs: restartOption.maxBackoffMs ?? 30_000,
       }
     : false;
   return {
@@ -117,11 +173,28 @@ export function resolveProcessorOptions(group: string, options: ProcessorOptions
     hotStandby: options.hotStandby ?? false,
     recoverAhead: options.recoverAhead ?? false,
     startFrom,
+    guarantee,
+    transactionalIdPrefix: options.transactionalIdPrefix ?? '',
+    transactionTimeoutMs: options.transactionTimeoutMs,
     restart,
     producer: options.producer,
     consumer: options.consumer ?? {},
     commitIntervalMs,
     maxBufferedWrites,
     logger: options.logger ?? consoleLogger(),
+    ...resolveFailureOptions(group, options),
   };
+}
+
+/** The error policy options (see {@link ProcessorOptions.onError}), checked. */
+function resolveFailureOptions(group: string, options: ProcessorOptions): Pick<ResolvedProcessorOptions, 'onError' | 'retries' | 'deadLetterTopics' | 'maxMessageBytes'> {
+  const where = `processor "${group}"`;
+  const onError = options.onError ?? 'fail';
+  const problem = errorPolicyProblem(onError);
+  if (problem) throw new TypeError(`${where}: onError ${problem}`);
+  const deadLetterTopics = options.deadLetterTopics ?? [];
+  if (!Array.isArray(deadLetterTopics) || deadLetterTopics.some((t) => typeof t !== 'string' || t === '')) {
+    throw new TypeError(`${where}: deadLetterTopics must be a list of topic names, got ${JSON.stringify(deadLetterTopics)}`);
+  }
+  return { onError, retries: resolveRetries(options.retries, where), deadLetterTopics, maxMessageBytes: checkMaxMessageBytes(where, options.maxMessageBytes) };
 }

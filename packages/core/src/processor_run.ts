@@ -1,13 +1,16 @@
 import { GokaError, StateError, UnknownTopicError } from '@goka-ts/api';
 import type { Admin, ComponentState, GroupConsumer, GroupHandler, Logger, MessageBatch, Producer, TopicPartitionOffset, ViewStats } from '@goka-ts/api';
 import { describeError } from './effect_holder';
+import { isTransientFailure } from './transient';
 import type { GroupGraph } from './graph';
 import { PartitionProcessor } from './partition_processor';
+import { PartitionTransaction } from './partition_transaction';
 import { PartitionTable } from './partition_table';
 import type { ResolvedProcessorOptions } from './processor_options';
 import { StandbyTables } from './standby_tables';
 import { followersOf, recoverFollowers, TableFollower, type PartitionTables } from './table_follower';
 import { TopicManager } from './topic_manager';
+import { deadLetterTopics, prepareDeadLetterTopics } from './dead_letter';
 import { View } from './view';
 
 export interface ProcessorRunHooks {
@@ -32,6 +35,8 @@ export class ProcessorRun {
   private readonly tables = new Map<number, PartitionTables>();
   private readonly views = new Map<string, View<unknown>>();
   private readonly topicPartitions = new Map<string, number>();
+  /** Exactly-once: connected transactions of assigned partitions not started yet, with their resume offsets. */
+  private readonly fenced = new Map<number, { transaction: PartitionTransaction; resumeFrom: Map<string, number> }>();
   private readonly abort = new AbortController();
   /** The recovery of an assignment in progress, which a revocation may stop. */
   private recovering: { readonly partitions: ReadonlySet<number>; readonly abort: AbortController; readonly done: Promise<void> } | undefined;
@@ -57,6 +62,7 @@ export class ProcessorRun {
   private readonly graph: GroupGraph;
   private readonly options: ResolvedProcessorOptions;
   private readonly logger: Logger;
+  private readonly exactlyOnce: boolean;
 
   constructor(
     graph: GroupGraph,
@@ -66,6 +72,7 @@ export class ProcessorRun {
     this.graph = graph;
     this.options = options;
     this.logger = hooks.logger;
+    this.exactlyOnce = options.guarantee === 'exactly-once';
     this.haltPromise = new Promise((resolve) => (this.signalHalt = resolve));
     this.failedPromise = new Promise((resolve) => (this.signalFailed = resolve));
   }
@@ -183,6 +190,8 @@ export class ProcessorRun {
       this.topicPartitions.set(graph.loopTopic, n);
     }
     for (const [topic, , partitions] of await Promise.all(outputs)) this.topicPartitions.set(topic, partitions);
+    // Error policy (issue 10): dead-letter topics are created when missing and their partition counts recorded.
+    await prepareDeadLetterTopics(tm, deadLetterTopics(graph, this.options), n, this.topicPartitions);
   }
 
   private async startViews(): Promise<void> {
@@ -234,7 +243,7 @@ export class ProcessorRun {
     });
     this.consumer = consumer;
     // Partitions the consumer never revoked (it failed, or closed without revoking) close here.
-    cleanups.push({ what: 'partitions', run: () => this.closePartitions([...new Set([...this.partitions.keys(), ...this.tables.keys()])], false) });
+    cleanups.push({ what: 'partitions', run: () => this.closePartitions([...new Set([...this.partitions.keys(), ...this.tables.keys(), ...this.fenced.keys()])], false) });
     const timer = setInterval(() => this.commitTick(), this.options.commitIntervalMs);
     timer.unref();
     cleanups.push({ what: 'commit timer', run: async () => clearInterval(timer) });
@@ -275,6 +284,10 @@ export class ProcessorRun {
     this.logger.info('partitions assigned', { partitions: [...partitions] });
     this.hooks.setState('recovering');
     const fresh = partitions.filter((p) => !this.partitions.has(p) && !this.tables.has(p));
+    if (this.exactlyOnce) {
+      await this.fence(fresh);
+      if (this.halted) return;
+    }
     const followers: TableFollower[] = [];
     for (const partition of fresh) {
       let tables = this.standby.take(partition);
@@ -302,9 +315,37 @@ export class ProcessorRun {
     }
   }
 
+  /**
+   * Exactly-once: connects the transactional producer of every newly assigned partition, which
+   * fences the partition's previous owner and ends its open transaction, then reads the committed
+   * input offsets. Only after that is the table recovered: the previous owner can no longer add to it.
+   */
+  private async fence(partitions: readonly number[]): Promise<void> {
+    const group = this.graph.group;
+    const created = partitions.map((partition) => {
+      const transactionalId = `${this.options.transactionalIdPrefix}${group}-${partition}`;
+      const producer = this.options.client.transactionalProducer({ ...this.options.producer, transactionalId, transactionTimeoutMs: this.options.transactionTimeoutMs });
+      const transaction = new PartitionTransaction(transactionalId, producer, { groupId: group, consumer: this.consumer });
+      this.fenced.set(partition, { transaction, resumeFrom: new Map() });
+      return transaction;
+    });
+    await Promise.all(created.map((t) => t.connect()));
+    const admin = this.admin!;
+    const topics = this.graph.inputs.map((i) => i.topic);
+    const committed = await Promise.all(topics.map((topic) => admin.committedOffsets(group, topic)));
+    for (const offsets of committed) {
+      for (const o of offsets) {
+        const entry = this.fenced.get(o.partition);
+        if (entry && o.offset >= 0) entry.resumeFrom.set(o.topic, o.offset);
+      }
+    }
+  }
+
   /** Joined tables keep following; the partition's processor starts. */
   private startPartition(partition: number, tables: PartitionTables): void {
     for (const follower of tables.joined.values()) follower.follow();
+    const fenced = this.fenced.get(partition);
+    this.fenced.delete(partition);
     this.partitions.set(
       partition,
       new PartitionProcessor({
@@ -312,6 +353,9 @@ export class ProcessorRun {
         partition,
         options: this.options,
         producer: this.producer!,
+        transaction: fenced?.transaction,
+        resumeFrom: fenced?.resumeFrom,
+        failed: this.failedPromise,
         table: tables.table?.table,
         joined: new Map([...tables.joined].map(([topic, f]) => [topic, f.table])),
         lookups: this.views,
@@ -364,6 +408,7 @@ export class ProcessorRun {
    * open and follow.
    */
   private async closePartitions(partitions: readonly number[], commit: boolean): Promise<void> {
+    if (this.exactlyOnce) return this.closeTransactionalPartitions(partitions, commit);
     const owned = partitions.map((p) => this.partitions.get(p)).filter((pp): pp is PartitionProcessor => pp !== undefined);
     // Whether this instance still is the group member that owns them: if not (its session expired,
     // e.g. after a pause longer than the session timeout), another member may be writing the table
@@ -396,6 +441,44 @@ export class ProcessorRun {
     );
   }
 
+  /**
+   * Exactly-once: drains, commits the last transaction (gracefully, not after a failure) and closes
+   * the partitions' producers, aborting whatever is still open. No membership proof is needed: a
+   * member that lost a partition finds its commit fenced by the new owner's producer.
+   */
+  private async closeTransactionalPartitions(partitions: readonly number[], commit: boolean): Promise<void> {
+    await Promise.all(
+      partitions.map(async (partition) => {
+        const pp = this.partitions.get(partition);
+        if (pp) {
+          const graceful = !this.failure;
+          await pp.drain({ graceful, flush: false }, this.failedPromise, (held) =>
+            this.logger.warn('still waiting for messages to finish before the partition can be released (a deferred commit not called?)', { partition, held }),
+          );
+          if (commit && graceful) {
+            try {
+              await this.commitTransactions([pp]);
+            } catch (error) {
+              if (!isTransientFailure(error)) throw error;
+              // Fenced or aborted while giving the partition away: its new owner processes the rest.
+              this.logger.warn('the last transaction of a revoked partition did not commit; its new owner processes that input again', { partition, error: describeError(error) });
+            }
+          }
+          this.partitions.delete(partition);
+          await pp.closeTransaction();
+        }
+        const fenced = this.fenced.get(partition);
+        this.fenced.delete(partition);
+        await fenced?.transaction.close();
+        const tables = this.tables.get(partition);
+        this.tables.delete(partition);
+        if (!tables) return;
+        if (!this.halted) await this.standby.give(partition, tables, this.options.hotStandby);
+        else await Promise.all(followersOf(tables).map((f) => f.close()));
+      }),
+    );
+  }
+
   // --- commits --------------------------------------------------------------------------------
 
   private commitTick(): void {
@@ -418,6 +501,7 @@ export class ProcessorRun {
    * position even when it did not advance, so there is always something to commit.
    */
   private commit(flush: boolean, only: readonly PartitionProcessor[] | undefined): Promise<void> {
+    if (this.exactlyOnce) return this.commitTransactions(only);
     const run = this.commitChain.then(async () => {
       const consumer = this.consumer;
       const pps = only ?? [...this.partitions.values()];
@@ -431,6 +515,16 @@ export class ProcessorRun {
         return;
       }
       for (const pp of flushing) pp.flushWrites(proof);
+    });
+    this.commitChain = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Exactly-once: commits the transaction of every (or the given) partition, partitions in parallel. */
+  private commitTransactions(only: readonly PartitionProcessor[] | undefined): Promise<void> {
+    const run = this.commitChain.then(async () => {
+      if (this.failure) return;
+      await Promise.all((only ?? [...this.partitions.values()]).map((pp) => pp.commitTransaction()));
     });
     this.commitChain = run.catch(() => undefined);
     return run;

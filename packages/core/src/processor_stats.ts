@@ -8,6 +8,9 @@ export class InputCounters {
   highWatermark = -1;
   lastTimestamp = 0;
   lastProcessedAt = 0;
+  /** Failed messages the error policy skipped / parked in a dead-letter topic (acknowledged). */
+  skipped = 0;
+  deadLettered = 0;
 
   /** Records a processed batch: `n` messages, `bytes` of keys and values, the last message's offset and timestamp. */
   record(n: number, bytes: number, lastOffset: number, lastTimestamp: number, highWatermark: number): void {
@@ -27,6 +30,8 @@ export class InputCounters {
       lastOffset: this.lastOffset,
       lag,
       delayMs: this.lastOffset < 0 ? 0 : Math.max(0, this.lastProcessedAt - this.lastTimestamp),
+      skipped: this.skipped,
+      deadLettered: this.deadLettered,
     };
   }
 }

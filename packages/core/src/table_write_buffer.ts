@@ -1,11 +1,19 @@
-import { WriteExpiredError, type Producer, type Storage, type StorageBatchOp } from '@goka-ts/api';
+import { WriteExpiredError, type Storage, type StorageBatchOp } from '@goka-ts/api';
 import type { EffectHolder } from './effect_holder';
+import type { RecordSender } from './partition_transaction';
 
 interface OverlayEntry {
   /** Encoded value; `null` for a delete. Rewritten in place by later writes of the same generation. */
   value: Buffer | null;
   /** Generation that wrote it; the entry is dropped once that generation is applied and nothing newer replaced it. */
   readonly generation: number;
+}
+
+/** A generation whose records are in an open transaction, applied to local storage once it commits. */
+export interface SentGeneration {
+  readonly generation: Generation;
+  /** Highest table offset of its records. */
+  readonly maxOffset: number;
 }
 
 /** Writes collected between two flushes. */
@@ -33,6 +41,11 @@ interface Generation {
  *   it released. So an input offset never becomes committable before the (coalesced) table write
  *   covering it is durable in Kafka.
  * Generations are applied in order, so the stored table offset never runs ahead of applied writes.
+ *
+ * In exactly-once mode (`transactional`) messages are not held: the partition's transaction commits
+ * their offsets together with the writes. {@link sendForCommit} sends a generation into the open
+ * transaction and {@link applyCommitted} applies it once the transaction committed, so local storage
+ * only ever holds committed data and an aborted transaction leaves nothing to roll back.
  */
 export class TableWriteBuffer {
   private readonly overlay = new Map<string, OverlayEntry>();
@@ -55,7 +68,7 @@ export class TableWriteBuffer {
   constructor(
     private readonly topic: string,
     private readonly partition: number,
-    private readonly producer: Producer,
+    private readonly producer: RecordSender,
     private readonly storage: Storage,
     private readonly maxBuffered: number,
     /**
@@ -65,6 +78,7 @@ export class TableWriteBuffer {
     private readonly onFull?: () => void,
     /** Told when a generation went back into the buffer because its records missed their deadline. */
     private readonly onRequeue?: (keys: number) => void,
+    private readonly transactional = false,
   ) {
     this.current = this.newGeneration();
   }
@@ -108,7 +122,7 @@ export class TableWriteBuffer {
     else this.overlay.set(key, { value, generation: gen.id });
     gen.writes.set(key, value);
     this.writes++;
-    if (holder.writeGeneration !== gen.id) {
+    if (!this.transactional && holder.writeGeneration !== gen.id) {
       holder.writeGeneration = gen.id;
       const scope = holder.holdScope;
       const order = holder.holdOrder ?? 0;
@@ -132,6 +146,8 @@ export class TableWriteBuffer {
    * sent, and the generation's writes wait in the buffer for the next flush (see {@link requeue}).
    */
   flush(notAfter?: number): void {
+    // Exactly-once: generations leave only with the partition's commit (see sendForCommit).
+    if (this.transactional) return;
     const gen = this.current;
     // A generation can hold messages without writes of its own: requeued ones whose keys a later
     // generation wrote again. It is applied (releasing them) in its turn all the same.
@@ -189,6 +205,32 @@ export class TableWriteBuffer {
       this.appliedNotPruned.push(gen);
       for (const holder of gen.holders) holder.release();
     });
+  }
+
+  /**
+   * Exactly-once: sends the current generation into the partition's open transaction and resolves
+   * once every record is acknowledged (`undefined` when there was nothing to send). Its values stay
+   * readable from the buffer until {@link applyCommitted}.
+   */
+  async sendForCommit(): Promise<SentGeneration | undefined> {
+    const gen = this.current;
+    if (gen.writes.size === 0 || this.discarded) return undefined;
+    this.current = this.newGeneration();
+    const sends: Promise<{ offset: number }>[] = [];
+    for (const [key, value] of gen.writes) sends.push(this.producer.send({ topic: this.topic, partition: this.partition, key: Buffer.from(key), value }));
+    this.sentRecords += gen.writes.size;
+    let maxOffset = -1;
+    for (const result of await Promise.all(sends)) if (result.offset > maxOffset) maxOffset = result.offset;
+    return { generation: gen, maxOffset };
+  }
+
+  /** Exactly-once: applies a generation whose transaction committed to local storage. */
+  async applyCommitted(sent: SentGeneration): Promise<void> {
+    const ops: StorageBatchOp[] = [];
+    for (const [key, value] of sent.generation.writes) ops.push(value === null ? { type: 'del', key } : { type: 'put', key, value });
+    await this.storage.writeBatch(ops, sent.maxOffset);
+    this.appliedOffset = sent.maxOffset;
+    this.appliedNotPruned.push(sent.generation);
   }
 
   /**

@@ -16,6 +16,7 @@ import { memoryStorage } from '@goka-ts/storage-memory';
 import { Backoff, sleep } from './backoff';
 import { murmur2Hasher } from './hasher_murmur2';
 import { silentLogger } from './logger';
+import { decodableRecords, type TableErrorPolicy } from './record_check';
 import { isConnectionFailure } from './transient';
 import { followTables, PartitionTable, recoverTables } from './partition_table';
 
@@ -43,6 +44,15 @@ export interface ViewOptions {
   readonly maxWaitMs?: number;
   /** See {@link TableStats.stalled}. Default 2 minutes. */
   readonly stalledAfterMs?: number;
+  /**
+   * What to do with a table record the codec cannot decode. When set, every record is decoded as it
+   * is applied (recovery and following), so a bad one is found at once and named with topic,
+   * partition, offset and key: `'fail'` ends `run()` with that MessageError, `'skip'` logs it, counts
+   * it ({@link View.skippedRecords}) and leaves the key at its previous value. Unset (default, the
+   * cheapest): records are stored as they are and decoded on read, where `get()` and the iterator
+   * throw for a bad value, naming key and partition.
+   */
+  readonly onError?: TableErrorPolicy;
 }
 
 export type StateListener = (state: ComponentState, previous: ComponentState) => void;
@@ -70,6 +80,7 @@ export class View<T> {
   private running: Promise<void> | undefined;
   private stopController: AbortController | undefined;
   private runningWaiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private skipped = 0;
 
   constructor(
     readonly table: string,
@@ -79,12 +90,20 @@ export class View<T> {
     this.hasher = options.hasher ?? murmur2Hasher;
     this.storage = options.storage ?? memoryStorage();
     this.logger = options.logger ?? silentLogger;
+    if (options.onError !== undefined && options.onError !== 'fail' && options.onError !== 'skip') {
+      throw new TypeError(`view of table "${table}": onError must be 'fail' or 'skip', got ${JSON.stringify(options.onError)}`);
+    }
     const ar = options.autoReconnect;
     this.reconnect = ar ? { initialBackoffMs: 1000, maxBackoffMs: 30_000, ...(ar === true ? {} : ar) } : undefined;
   }
 
   get state(): ComponentState {
     return this.currentState;
+  }
+
+  /** Table records dropped because they could not be decoded (with `onError: 'skip'`). */
+  get skippedRecords(): number {
+    return this.skipped;
   }
 
   /** Partition count of the table; 0 before `run()` looked it up. */
@@ -217,6 +236,8 @@ export class View<T> {
       throw new UnknownTopicError(this.table, { detail: 'a view never creates topics; start the processor that owns the table first' });
     }
     this.partitions = description.partitions;
+    const policy = this.options.onError;
+    const accept = policy && decodableRecords(this.codec as Codec<unknown>, policy, this.logger, () => this.skipped++);
     const tables = Array.from(
       { length: description.partitions },
       (_, partition) =>
@@ -228,6 +249,7 @@ export class View<T> {
           logger: this.logger,
           maxWaitMs: this.options.maxWaitMs,
           stalledAfterMs: this.options.stalledAfterMs,
+          accept,
         }),
     );
     const opened = await Promise.allSettled(tables.map((table) => table.open()));

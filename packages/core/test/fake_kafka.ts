@@ -17,6 +17,7 @@ import {
   type ReaderHandler,
   type TopicDescription,
   type TopicSpec,
+  type TransactionalProducer,
 } from '@goka-ts/api';
 
 interface FakeTopic {
@@ -138,6 +139,10 @@ export class FakeKafka implements KafkaClient {
         fake.openResources.delete(token);
       },
     };
+  }
+
+  transactionalProducer(): TransactionalProducer {
+    throw new Error('fake: no transactions (exactly-once is tested with the tester and the real broker)');
   }
 
   groupConsumer(): GroupConsumer {

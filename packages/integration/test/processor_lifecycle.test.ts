@@ -30,6 +30,7 @@ function flakyClient(inner: KafkaClient, afterBatches: number): KafkaClient & { 
     failures: 0,
     admin: () => inner.admin(),
     producer: (config?: Parameters<KafkaClient['producer']>[0]) => inner.producer(config),
+    transactionalProducer: (config: Parameters<KafkaClient['transactionalProducer']>[0]) => inner.transactionalProducer(config),
     partitionReader: (config: Parameters<KafkaClient['partitionReader']>[0]) => inner.partitionReader(config),
     groupConsumer(config: Parameters<KafkaClient['groupConsumer']>[0]): GroupConsumer {
       const consumer = inner.groupConsumer(config);

@@ -1,5 +1,6 @@
 import type {
   Admin, GroupConsumer, GroupConsumerConfig, KafkaClient, PartitionReader, PartitionReaderConfig, Producer, ProducerConfig,
+  TransactionalProducer, TransactionalProducerConfig,
 } from '@goka-ts/api';
 import { Kafka } from 'kafkajs';
 import { KafkajsAdmin } from './admin';
@@ -7,6 +8,7 @@ import { KafkajsGroupConsumer } from './group_consumer';
 import { resolveOptions, type KafkajsClientOptions, type ResolvedOptions } from './options';
 import { KafkajsPartitionReader } from './partition_reader';
 import { KafkajsProducer } from './producer';
+import { KafkajsTransactionalProducer } from './transactional_producer';
 
 /** A goka-ts {@link KafkaClient} on kafkajs. Components create their own connections. */
 export class KafkajsClient implements KafkaClient {
@@ -25,9 +27,12 @@ export class KafkajsClient implements KafkaClient {
   }
 
   producer(config?: ProducerConfig): Producer {
-    // kafkajs sets the client id per Kafka instance, not per producer.
-    const kafka = config?.clientId ? new Kafka({ ...this.options.kafkaConfig, clientId: config.clientId }) : this.kafka;
-    return new KafkajsProducer(kafka, this.options, config);
+    return new KafkajsProducer(this.kafkaFor(config), this.options, config);
+  }
+
+  /** See `README.md`, "Transactions": fencing is by transactional id only (kafkajs has no KIP-447). */
+  transactionalProducer(config: TransactionalProducerConfig): TransactionalProducer {
+    return new KafkajsTransactionalProducer(this.kafkaFor(config), this.options, config);
   }
 
   groupConsumer(config: GroupConsumerConfig): GroupConsumer {
@@ -36,6 +41,11 @@ export class KafkajsClient implements KafkaClient {
 
   partitionReader(config: PartitionReaderConfig): PartitionReader {
     return new KafkajsPartitionReader(this.kafka, this.options, config);
+  }
+
+  /** kafkajs sets the client id per Kafka instance, not per producer. */
+  private kafkaFor(config: ProducerConfig | undefined): Kafka {
+    return config?.clientId ? new Kafka({ ...this.options.kafkaConfig, clientId: config.clientId }) : this.kafka;
   }
 }
 

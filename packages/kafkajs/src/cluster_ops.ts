@@ -1,10 +1,13 @@
 import { GokaError, UnknownTopicError } from '@goka-ts/api';
 import type { Kafka } from 'kafkajs';
 import { hasErrorType, isConnectionError, isUnknownTopic, toGokaError } from './errors';
-import { createCluster, EARLIEST_OFFSET, LATEST_OFFSET, READ_UNCOMMITTED, type InternalBroker, type InternalCluster, type InternalMetadata } from './internals';
+import { createCluster, EARLIEST_OFFSET, LATEST_OFFSET, READ_COMMITTED, READ_UNCOMMITTED, type InternalBroker, type InternalCluster, type InternalMetadata } from './internals';
 
 /** Errors a partition answers with while its leadership is moving; asking the new leader helps. */
 const LEADERSHIP_ERRORS = ['NOT_LEADER_FOR_PARTITION', 'LEADER_NOT_AVAILABLE', 'NOT_LEADER_OR_FOLLOWER'] as const;
+
+/** Which offset {@link ClusterOps.listOffsets} asks for. */
+export type OffsetKind = 'earliest' | 'latest' | 'stable';
 
 /** What the adapter needs to know about a topic. */
 export interface TopicInfo {
@@ -25,7 +28,7 @@ export class ClusterOps {
   readonly cluster: InternalCluster;
 
   constructor(kafka: Kafka, private readonly brokers: readonly string[], private readonly name: string) {
-    this.cluster = createCluster(kafka, { isolationLevel: READ_UNCOMMITTED });
+    this.cluster = createCluster(kafka, { isolationLevel: READ_COMMITTED });
   }
 
   async connect(): Promise<void> {
@@ -95,8 +98,13 @@ export class ClusterOps {
     return info;
   }
 
-  /** The oldest (`'earliest'`) or next-to-be-written (`'latest'`) offset of each partition, from its leader. */
-  async listOffsets(info: TopicInfo, partitions: readonly number[], which: 'earliest' | 'latest'): Promise<Map<number, number>> {
+  /**
+   * An offset of each partition, from its leader: the oldest (`'earliest'`), the high watermark
+   * (`'latest'`, where the next record will be written) or the last stable offset (`'stable'`: the
+   * high watermark, or the first offset of the oldest open transaction; what a read_committed fetch
+   * can reach).
+   */
+  async listOffsets(info: TopicInfo, partitions: readonly number[], which: OffsetKind): Promise<Map<number, number>> {
     // Leadership moves (a topic another instance created a moment ago, a broker restart): refresh the
     // leaders and ask again for a bounded time instead of failing the caller at once.
     for (let attempt = 0; ; attempt++) {
@@ -112,8 +120,10 @@ export class ClusterOps {
     }
   }
 
-  private async listOffsetsOnce(info: TopicInfo, partitions: readonly number[], which: 'earliest' | 'latest'): Promise<Map<number, number>> {
+  private async listOffsetsOnce(info: TopicInfo, partitions: readonly number[], which: OffsetKind): Promise<Map<number, number>> {
     const timestamp = which === 'earliest' ? EARLIEST_OFFSET : LATEST_OFFSET;
+    // Only the end of the log depends on the isolation level.
+    const isolationLevel = which === 'latest' ? READ_UNCOMMITTED : READ_COMMITTED;
     const byLeader = new Map<number, number[]>();
     for (const p of partitions) {
       const leader = info.leaders[p];
@@ -128,7 +138,7 @@ export class ClusterOps {
         const broker = await this.cluster.findBroker({ nodeId: leader });
         const response = await broker.listOffsets({
           replicaId: -1,
-          isolationLevel: READ_UNCOMMITTED,
+          isolationLevel,
           topics: [{ topic: info.topic, partitions: ps.map((partition) => ({ partition, timestamp })) }],
         });
         for (const t of response.responses) for (const p of t.partitions) result.set(p.partition, Number(p.offset));

@@ -47,6 +47,17 @@ export function isUnknownTopic(err: unknown): boolean {
   return hasErrorType(err, 'UNKNOWN_TOPIC_OR_PARTITION');
 }
 
+/**
+ * A transactional producer's epoch is stale: a newer producer with the same transactional id
+ * registered, or the broker aborted its transaction on timeout and bumped the epoch. kafkajs 2.2.4
+ * does not know error code 90 (PRODUCER_FENCED, newer request versions) and reports it as unknown.
+ */
+export function isProducerFenced(err: unknown): boolean {
+  return errorChain(err).some(
+    (e) => e.type === 'INVALID_PRODUCER_EPOCH' || e.type === 'PRODUCER_FENCED' || (e.type === 'KAFKAJS_UNKNOWN_ERROR_CODE' && e.message === 'Unknown error code 90'),
+  );
+}
+
 /** Errors after which a consumer group member must rejoin (kafkajs does not export its own check). */
 export function isRebalanceError(err: unknown): boolean {
   const type = (err as ErrorLike | undefined)?.type;

@@ -1,9 +1,11 @@
 import { GokaError, StateError, UnknownTopicError } from '@goka-ts/api';
 import type { GroupConsumer, GroupConsumerConfig, GroupHandler, TopicPartitionOffset } from '@goka-ts/api';
 import type { Consumer as KafkaJsConsumer, EachBatchPayload, Kafka } from 'kafkajs';
+import { hideAbortedRecords } from './aborted_records';
 import { ClusterOps } from './cluster_ops';
 import { commonPartitionCount, copartitionAssigner } from './copartition_assigner';
 import { isRebalanceError, isUnknownTopic, nonRetriable, toGokaError } from './errors';
+import type { InternalBroker } from './internals';
 import { toMessages } from './messages';
 import type { ResolvedOptions } from './options';
 
@@ -157,6 +159,13 @@ export class KafkajsGroupConsumer implements GroupConsumer {
               await this.beforeJoin();
               return lookup(group);
             };
+            // Fetches go to brokers found here; their aborted records must not reach kafkajs' own filter.
+            const findBroker = cluster.findBroker.bind(cluster);
+            cluster.findBroker = async (node) => {
+              const broker = await findBroker(node);
+              hideAbortedRecords(broker as unknown as InternalBroker);
+              return broker;
+            };
           },
         }),
       ],
@@ -165,9 +174,9 @@ export class KafkajsGroupConsumer implements GroupConsumer {
       rebalanceTimeout: this.rebalanceTimeoutMs,
       maxWaitTimeInMs: this.maxWaitMs,
       allowAutoTopicCreation: false,
-      // Like Goka (Sarama's default) and like the partition reader: records of open or aborted
-      // transactions are visible; goka-ts itself never writes transactionally.
-      readUncommitted: true,
+      // Processors in exactly-once mode write transactionally: records of open or aborted
+      // transactions must never be processed (records of non-transactional producers are unaffected).
+      readUncommitted: false,
       // A crash is final: run() rejects instead of kafkajs restarting behind the caller's back.
       retry: { ...this.options.retry, restartOnFailure: async () => false },
     });

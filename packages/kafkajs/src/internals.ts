@@ -18,13 +18,29 @@ export interface RawMessage {
   readonly headers: Record<string, Buffer | null | Array<Buffer | null>>;
   readonly isControlRecord: boolean;
   /** Header of the record batch the record came from. */
-  readonly batchContext?: { readonly firstOffset: string; readonly lastOffsetDelta: number };
+  readonly batchContext?: {
+    readonly firstOffset: string;
+    readonly lastOffsetDelta: number;
+    readonly producerId: string;
+    /** The batch belongs to a transaction (its records count only once the transaction committed). */
+    readonly inTransaction: boolean;
+  };
+}
+
+/** A transaction whose records in a fetched range were aborted (fetch responses in read_committed). */
+export interface AbortedTransaction {
+  readonly producerId: string;
+  /** Offset of the transaction's first record in the partition. */
+  readonly firstOffset: string;
 }
 
 export interface FetchPartitionResponse {
   readonly partition: number;
   readonly errorCode: number;
   readonly highWatermark: string;
+  /** In read_committed, the offset up to which the fetch can return records (the first one of an open transaction). */
+  readonly lastStableOffset: string;
+  readonly abortedTransactions: readonly AbortedTransaction[] | null;
   readonly messages: readonly RawMessage[];
 }
 
@@ -82,8 +98,14 @@ export interface InternalCluster {
   findGroupCoordinator(request: { groupId: string }): Promise<InternalBroker>;
 }
 
-/** ISOLATION_LEVEL of kafkajs' protocol: records of open transactions are visible. */
+/** ISOLATION_LEVEL of kafkajs' protocol: records of open transactions count (ListOffsets answers the high watermark). */
 export const READ_UNCOMMITTED = 0;
+/**
+ * ISOLATION_LEVEL of kafkajs' protocol: a fetch stops at the last stable offset and lists the aborted
+ * transactions of its range, whose records it still returns (the client drops them); ListOffsets
+ * answers the last stable offset.
+ */
+export const READ_COMMITTED = 1;
 /** ListOffsets timestamps. */
 export const EARLIEST_OFFSET = -2;
 export const LATEST_OFFSET = -1;
@@ -102,7 +124,7 @@ export function createCluster(kafka: Kafka, options: { isolationLevel?: number; 
   }
   const cluster = (factory as (o: object) => InternalCluster)({
     allowAutoTopicCreation: false,
-    isolationLevel: options.isolationLevel ?? READ_UNCOMMITTED,
+    isolationLevel: options.isolationLevel ?? READ_COMMITTED,
     metadataMaxAge: options.metadataMaxAge ?? 300000,
   });
   for (const method of ['connect', 'disconnect', 'getNodeIds', 'findBroker', 'refreshMetadata', 'findGroupCoordinator'] as const) {

@@ -1,9 +1,10 @@
 import { GokaError, StateError } from '@goka-ts/api';
 import type { PartitionReader, PartitionReaderConfig, ReaderHandler } from '@goka-ts/api';
 import type { Kafka } from 'kafkajs';
+import { withoutAborted } from './aborted_records';
 import { ClusterOps, type TopicInfo } from './cluster_ops';
 import { isUnknownTopic } from './errors';
-import { READ_UNCOMMITTED, type FetchPartitionResponse, type RawMessage } from './internals';
+import { READ_COMMITTED, type FetchPartitionResponse, type RawMessage } from './internals';
 import { toMessages } from './messages';
 import type { ResolvedOptions } from './options';
 
@@ -18,7 +19,11 @@ interface PartitionState {
   readonly partition: number;
   /** Next offset to fetch. */
   next: number;
-  /** High watermark when the reader started: reaching it means caught up. */
+  /**
+   * Last stable offset when the reader started (the high watermark unless a transaction was open):
+   * everything committed below it has been read once the position reaches it, and it is reachable
+   * in read_committed even while that transaction stays open.
+   */
   readonly target: number;
   /** Latest high watermark the broker reported. */
   highWatermark: number;
@@ -91,14 +96,19 @@ export class KafkajsPartitionReader implements PartitionReader {
       for (const p of partitions) {
         if (p >= info.partitions.length) throw new GokaError(`${this.name}: topic has ${info.partitions.length} partitions, no partition ${p}`);
       }
-      const [oldest, newest] = await Promise.all([ops.listOffsets(info, partitions, 'earliest'), ops.listOffsets(info, partitions, 'latest')]);
+      const [oldest, newest, stable] = await Promise.all(
+        (['earliest', 'latest', 'stable'] as const).map((which) => ops.listOffsets(info, partitions, which)),
+      );
       const states = new Map<number, PartitionState>();
       for (const start of this.config.partitions) {
         const low = oldest.get(start.partition)!;
         const high = newest.get(start.partition)!;
+        // Below the last stable offset every transaction is decided; records of an open one above it
+        // are delivered once committed, so 'newest' starts there.
+        const end = Math.min(stable.get(start.partition)!, high);
         // An absolute offset outside the log is clamped: below it the records were deleted, above there are none yet.
-        const next = start.from === 'oldest' ? low : start.from === 'newest' ? high : Math.min(Math.max(start.from, low), high);
-        states.set(start.partition, { partition: start.partition, next, target: high, highWatermark: high, caughtUp: false, done: false, probe: false });
+        const next = start.from === 'oldest' ? low : start.from === 'newest' ? end : Math.min(Math.max(start.from, low), high);
+        states.set(start.partition, { partition: start.partition, next, target: end, highWatermark: high, caughtUp: false, done: false, probe: false });
       }
       for (const s of states.values()) this.checkCaughtUp(s, handler);
 
@@ -176,17 +186,20 @@ export class KafkajsPartitionReader implements PartitionReader {
         const from = s.next;
         const highWatermark = Number(pr.highWatermark);
         s.highWatermark = highWatermark;
+        // A read_committed fetch returns records below the last stable offset only.
+        const stable = Number(pr.lastStableOffset) >= 0 ? Number(pr.lastStableOffset) : highWatermark;
         const raw = pr.messages;
         if (raw.length > 0) {
+          // Control and aborted records count for the position: a partition ending in them is still caught up.
           s.next = Math.max(from, nextOffsetAfter(raw[raw.length - 1]!));
           s.probe = false;
-          const messages = toMessages(topic, s.partition, raw, from);
+          const messages = toMessages(topic, s.partition, withoutAborted(pr), from);
           if (messages.length > 0) deliveries.push(handler.onBatch({ topic, partition: s.partition, messages, highWatermark }));
-        } else if (from < highWatermark) {
+        } else if (from < stable) {
           if (s.probe) {
             // Fetched alone, the broker must return the batch at `from` however large it is
             // (KIP-74). Nothing came back: only empty batches (log compaction) remain below the mark.
-            s.next = highWatermark;
+            s.next = stable;
             s.probe = false;
           } else {
             // Either empty batches or a batch too large for its place in a shared response.
@@ -231,7 +244,7 @@ export class KafkajsPartitionReader implements PartitionReader {
         maxWaitTime: this.maxWaitMs,
         minBytes: 1,
         maxBytes: MAX_BYTES,
-        isolationLevel: READ_UNCOMMITTED,
+        isolationLevel: READ_COMMITTED,
         topics: [{ topic, partitions: request.map((s) => ({ partition: s.partition, fetchOffset: String(s.next), maxBytes: MAX_BYTES_PER_PARTITION })) }],
       });
       return { partitions: response.responses.find((r) => r.topicName === topic)?.partitions ?? [] };
@@ -253,8 +266,8 @@ export class KafkajsPartitionReader implements PartitionReader {
 
   private async resetOutOfRange(ops: ClusterOps, s: PartitionState): Promise<void> {
     const info = await ops.requireTopic(this.config.topic);
-    const [low, high] = await Promise.all([ops.listOffsets(info, [s.partition], 'earliest'), ops.listOffsets(info, [s.partition], 'latest')]);
-    s.next = s.next < low.get(s.partition)! ? low.get(s.partition)! : high.get(s.partition)!;
+    const [low, end] = await Promise.all([ops.listOffsets(info, [s.partition], 'earliest'), ops.listOffsets(info, [s.partition], 'stable')]);
+    s.next = s.next < low.get(s.partition)! ? low.get(s.partition)! : end.get(s.partition)!;
   }
 
   private async refresh(ops: ClusterOps, cause: Error): Promise<TopicInfo> {

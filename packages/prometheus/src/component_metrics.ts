@@ -1,4 +1,4 @@
-import type { ComponentState, PartitionStatus, TableStats } from '@goka-ts/api';
+import type { ComponentState, InputStats, PartitionStatus, TableStats } from '@goka-ts/api';
 import type { Registry } from 'prom-client';
 import { scrapedMetric, type Emit, type Metric } from './scraped_metric';
 import type { ProcessorStatsSource, ViewStatsSource } from './sources';
@@ -42,6 +42,12 @@ export class ComponentMetrics {
     );
     metric('counter', 'processor_input_bytes_total', 'Key and value bytes of the input messages processed.', input, (emit) =>
       this.eachInput((labels, s) => emit(labels, s.bytes)),
+    );
+    metric('counter', 'processor_input_skipped_total', "Input messages that failed and were skipped by the error policy (onError: 'skip').", input, (emit) =>
+      this.eachInput((labels, s) => emit(labels, s.skipped)),
+    );
+    metric('counter', 'processor_input_dead_lettered_total', 'Input messages that failed and were parked in a dead-letter topic (acknowledged).', input, (emit) =>
+      this.eachInput((labels, s) => emit(labels, s.deadLettered)),
     );
     metric('gauge', 'processor_input_lag', 'Messages between the last one processed and the high watermark.', input, (emit) =>
       this.eachInput((labels, s) => emit(labels, s.lag)),
@@ -94,7 +100,7 @@ export class ComponentMetrics {
     );
   }
 
-  private eachInput(fn: (labels: Record<string, string>, s: { count: number; bytes: number; lag: number; delayMs: number; lastOffset: number }) => void): void {
+  private eachInput(fn: (labels: Record<string, string>, s: InputStats) => void): void {
     for (const p of this.processors) {
       const { group, partitions } = p.stats();
       for (const [partition, pp] of Object.entries(partitions)) {

@@ -31,8 +31,8 @@ export interface GokaMetricsOptions {
  * // serve `await register.metrics()` on /metrics
  * ```
  *
- * Metric names: `goka_processor_*` (state, input messages / bytes / lag / delay / last offset,
- * output messages / bytes), `goka_view_state`, `goka_table_*` (status, stalled, offset, high
+ * Metric names: `goka_processor_*` (state, input messages / bytes / lag / delay / last offset /
+ * skipped / dead-lettered, output messages / bytes), `goka_view_state`, `goka_table_*` (status, stalled, offset, high
  * watermark, recovered records, recovery time, writes; for group tables, joined tables, lookup
  * views and views), `goka_storage_*` and `goka_rdkafka_*`. One instance per registry: a second
  * one would register the same names.

@@ -1,4 +1,4 @@
-import { defineGroup, int64Codec, Processor, stringCodec, View } from '@goka-ts/core';
+import { defineGroup, int64Codec, Processor, stringCodec, View, type MessageFailure } from '@goka-ts/core';
 import { Tester } from '@goka-ts/tester';
 import { Registry } from 'prom-client';
 import { GokaMetrics } from '../src';
@@ -83,6 +83,29 @@ describe('GokaMetrics: processors and views', () => {
     const after = await scrape(registry, 'goka_processor_state');
     expect(after.get('group=clicks,state=stopped')).toBe(1);
     expect(sum(await scrape(registry, 'goka_processor_input_messages_total'))).toBe(0); // no partitions owned any more
+  });
+
+  it('counts messages the error policy skipped or parked in a dead-letter topic', async () => {
+    t = new Tester({ partitions: 2 });
+    metrics = new GokaMetrics({ registry });
+    const strict = defineGroup('strict', {
+      inputs: {
+        numbers: {
+          codec: int64Codec,
+          handler: (ctx, n) => {
+            if (n < 0) throw new RangeError('negative');
+          },
+        },
+      },
+    });
+    // Decode errors are skipped, failing callbacks parked.
+    const processor = new Processor(strict, t.processorOptions({ onError: (f: MessageFailure) => (f.kind === 'decode' ? 'skip' : { deadLetter: 'numbers-dlq' }), deadLetterTopics: ['numbers-dlq'] }));
+    metrics.addProcessor(processor);
+    await t.start(processor);
+    for (const value of ['1', 'x', '-1', 'y', '-2', '2']) await t.feed('numbers', `k${value}`, value);
+    expect(sum(await scrape(registry, 'goka_processor_input_skipped_total'), 'group=strict,')).toBe(2);
+    expect(sum(await scrape(registry, 'goka_processor_input_dead_lettered_total'), 'group=strict,')).toBe(2);
+    expect(sum(await scrape(registry, 'goka_processor_input_messages_total'), 'group=strict,')).toBe(6);
   });
 
   it('close() unregisters every metric, so a new instance can register again', async () => {

@@ -1,8 +1,10 @@
 import { GokaError, UnknownTopicError, type KafkaMessage, type TopicSpec } from '@goka-ts/api';
 import { ActivityRegistry } from './activity';
 import { MemoryGroup } from './memory_group';
-import type { AppendRecord } from './memory_log';
+import type { AppendRecord, MemoryPartitionLog, TransactionOutcome } from './memory_log';
 import { MemoryTopic } from './memory_topic';
+import { MemoryTransactions } from './memory_transaction';
+import { monotonicNow, sleep } from './real_timers';
 import { nextTurn } from './scheduling';
 
 /** Options of a {@link MemoryBroker}. */
@@ -19,6 +21,12 @@ export interface MemoryBrokerOptions {
   readonly now?: () => number;
   /** Event-loop turns {@link MemoryBroker.waitIdle} waits before giving up. Default 10 000. */
   readonly maxIdleRounds?: number;
+  /**
+   * Wall-clock time (ms) {@link MemoryBroker.waitIdle} waits in all for open transactions to end
+   * once nothing else is busy, before giving up. Their owners commit on timers (a processor's commit
+   * interval), which event-loop turns do not measure. Default 10 000.
+   */
+  readonly maxTransactionWaitMs?: number;
 }
 
 /** Raised by {@link MemoryBroker.waitIdle} when work is still going on after the allowed rounds. */
@@ -26,10 +34,19 @@ export class NotIdleError extends GokaError {
   constructor(
     rounds: number,
     readonly reasons: readonly string[],
+    /** Set when open transactions were waited for in vain: how long (ms). */
+    transactionWaitMs?: number,
   ) {
-    super(`the in-memory Kafka did not become idle within ${rounds} event-loop turns; still busy: ${reasons.join('; ')}`);
+    const within =
+      transactionWaitMs === undefined
+        ? `${rounds} event-loop turns`
+        : `${transactionWaitMs} ms of waiting for open transactions to end (a processor commits on its commitIntervalMs timer, which fake timers must advance)`;
+    super(`the in-memory Kafka did not become idle within ${within}; still busy: ${reasons.join('; ')}`);
   }
 }
+
+/** How often a wait for open transactions looks again (ms). */
+const TRANSACTION_POLL_MS = 2;
 
 /** Partition count of auto-created topics when the option gives none. */
 const AUTO_CREATE_PARTITIONS = 1;
@@ -42,6 +59,8 @@ const AUTO_CREATE_PARTITIONS = 1;
 export class MemoryBroker {
   /** Everything that may still have work; see {@link waitIdle}. */
   readonly activities = new ActivityRegistry();
+  /** The transaction coordinator: transactional ids, fencing, open transactions. */
+  readonly transactions = new MemoryTransactions(this);
   readonly maxBatchSize: number;
   readonly now: () => number;
   private readonly topics = new Map<string, MemoryTopic>();
@@ -49,6 +68,7 @@ export class MemoryBroker {
   private readonly appendListeners = new Set<(messages: readonly KafkaMessage[]) => void>();
   private readonly autoCreatePartitions: number | undefined;
   private readonly maxIdleRounds: number;
+  private readonly maxTransactionWaitMs: number;
   private sequence = 0;
 
   constructor(options: MemoryBrokerOptions = {}) {
@@ -61,6 +81,7 @@ export class MemoryBroker {
     }
     this.now = options.now ?? Date.now;
     this.maxIdleRounds = options.maxIdleRounds ?? 10_000;
+    this.maxTransactionWaitMs = options.maxTransactionWaitMs ?? 10_000;
   }
 
   /** The topic, or undefined when it does not exist. */
@@ -104,19 +125,33 @@ export class MemoryBroker {
    * auto-creation is on.
    */
   append(topicName: string, partition: number, records: readonly AppendRecord[]): KafkaMessage[] {
-    let topic = this.topics.get(topicName);
-    if (!topic && this.autoCreatePartitions !== undefined) {
-      topic = this.createTopic({ topic: topicName, partitions: this.autoCreatePartitions, replicationFactor: -1 });
-    }
-    if (!topic) throw new UnknownTopicError(topicName, { detail: 'producing needs an existing topic (auto-creation is off)' });
-    const log = topic.log(partition);
-    if (!log) {
-      throw new UnknownTopicError(topicName, { detail: `it has no partition ${partition} (partitions 0..${topic.partitions - 1})` });
-    }
+    const log = this.logForProducing(topicName, partition);
     const appended = log.append(records, this.sequence);
     this.sequence += appended.length;
-    for (const listener of [...this.appendListeners]) listener(appended);
+    this.announce(log);
     return appended;
+  }
+
+  /**
+   * {@link append} for records of an open transaction: they take offsets now but stay unreadable
+   * until it commits. Called by the transaction coordinator, which tracks the returned log.
+   */
+  appendInTransaction(
+    topicName: string,
+    partition: number,
+    records: readonly AppendRecord[],
+    transaction: TransactionOutcome,
+  ): { log: MemoryPartitionLog; appended: KafkaMessage[] } {
+    const log = this.logForProducing(topicName, partition);
+    const appended = log.append(records, this.sequence, transaction);
+    this.sequence += appended.length;
+    return { log, appended };
+  }
+
+  /** Writes the marker of an ended (already settled) transaction to `log`; called by the transaction coordinator. */
+  endTransactionOn(log: MemoryPartitionLog, transaction: TransactionOutcome): void {
+    log.endTransaction(transaction, this.sequence++, this.now());
+    this.announce(log);
   }
 
   /**
@@ -130,10 +165,38 @@ export class MemoryBroker {
     return entries.sort((a, b) => a[0] - b[0]).map(([, message]) => message);
   }
 
-  /** Calls `listener` with every appended run of records (any topic) until the returned function is called. */
+  /**
+   * Calls `listener` with every run of records (any topic) that became readable until the returned
+   * function is called: a plain producer's records when written (unless an open transaction on
+   * their partition holds them back), a transaction's records when it commits, never aborted ones.
+   */
   onAppend(listener: (messages: readonly KafkaMessage[]) => void): () => void {
     this.appendListeners.add(listener);
     return () => this.appendListeners.delete(listener);
+  }
+
+  /** Hands the records `log` made readable since last time to the {@link onAppend} listeners. */
+  private announce(log: MemoryPartitionLog): void {
+    if (this.appendListeners.size === 0) {
+      log.takeReadable();
+      return;
+    }
+    const readable = log.takeReadable();
+    if (readable.length === 0) return;
+    for (const listener of [...this.appendListeners]) listener(readable);
+  }
+
+  private logForProducing(topicName: string, partition: number): MemoryPartitionLog {
+    let topic = this.topics.get(topicName);
+    if (!topic && this.autoCreatePartitions !== undefined) {
+      topic = this.createTopic({ topic: topicName, partitions: this.autoCreatePartitions, replicationFactor: -1 });
+    }
+    if (!topic) throw new UnknownTopicError(topicName, { detail: 'producing needs an existing topic (auto-creation is off)' });
+    const log = topic.log(partition);
+    if (!log) {
+      throw new UnknownTopicError(topicName, { detail: `it has no partition ${partition} (partitions 0..${topic.partitions - 1})` });
+    }
+    return log;
   }
 
   /** The consumer group `groupId` (created on first use). */
@@ -153,28 +216,43 @@ export class MemoryBroker {
 
   /**
    * True when nothing is left to do: no produce in flight, no rebalance or rebalance callback
-   * running, and every consumer and reader has delivered all available records with every batch
-   * handled. Paused partitions count as idle.
+   * running, every consumer and reader has delivered all readable records with every batch handled,
+   * and no transaction holds records or offsets that are not committed yet. Paused partitions count
+   * as idle.
    */
   isIdle(): boolean {
-    return this.activities.isIdle();
+    return this.activities.isIdle() && this.transactions.busyReasons().length === 0;
   }
 
   /** What is still going on (empty when idle). */
   busyReasons(): string[] {
-    return this.activities.busyReasons();
+    return [...this.activities.busyReasons(), ...this.transactions.busyReasons()];
   }
 
   /**
    * Resolves once the broker was idle on two consecutive turns of the event loop, so that work
    * started by the last delivered batch (acknowledgements, commits, follow-up produces) had a
    * chance to show up. Rejects with {@link NotIdleError}, naming what is busy, after `maxRounds` turns.
+   *
+   * When only open transactions are left, it waits for them in wall-clock time instead (their
+   * owners commit on timers), `maxTransactionWaitMs` in all; turns spent so do not count.
    */
-  async waitIdle(options: { readonly maxRounds?: number } = {}): Promise<void> {
+  async waitIdle(options: { readonly maxRounds?: number; readonly maxTransactionWaitMs?: number } = {}): Promise<void> {
     const maxRounds = options.maxRounds ?? this.maxIdleRounds;
+    const maxTransactionWaitMs = options.maxTransactionWaitMs ?? this.maxTransactionWaitMs;
     let idleTurns = 0;
-    for (let round = 0; round < maxRounds; round++) {
+    let transactionWaitMs = 0;
+    for (let round = 0; round < maxRounds; ) {
       await nextTurn();
+      if (this.activities.isIdle() && this.transactions.busyReasons().length > 0) {
+        idleTurns = 0;
+        if (transactionWaitMs >= maxTransactionWaitMs) throw new NotIdleError(round, this.busyReasons(), Math.round(transactionWaitMs));
+        const started = monotonicNow();
+        await sleep(TRANSACTION_POLL_MS);
+        transactionWaitMs += monotonicNow() - started;
+        continue;
+      }
+      round++;
       idleTurns = this.isIdle() ? idleTurns + 1 : 0;
       if (idleTurns >= 2) return;
     }

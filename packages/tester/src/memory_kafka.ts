@@ -7,12 +7,15 @@ import type {
   PartitionReaderConfig,
   Producer,
   ProducerConfig,
+  TransactionalProducer,
+  TransactionalProducerConfig,
 } from '@goka-ts/api';
 import { MemoryAdmin } from './memory_admin';
 import { MemoryBroker, type MemoryBrokerOptions } from './memory_broker';
 import { MemoryGroupConsumer } from './memory_group_consumer';
 import { MemoryProducer } from './memory_producer';
 import { MemoryPartitionReader } from './memory_reader';
+import { MemoryTransactionalProducer } from './memory_transactional_producer';
 
 /** Options of {@link MemoryKafka}: a broker to share, or the options of a new one. */
 export type MemoryKafkaOptions = MemoryBrokerOptions | { readonly broker: MemoryBroker };
@@ -20,8 +23,9 @@ export type MemoryKafkaOptions = MemoryBrokerOptions | { readonly broker: Memory
 /**
  * A complete in-memory Kafka behind the goka-ts client interface: for unit tests and for running
  * examples without a broker. Topics, offsets, consumer groups (with Goka's co-partitioned assignment
- * and rebalances), partition readers and admin behave like a single-broker cluster; delivery runs
- * on the event loop without timers, so nothing keeps a test process alive.
+ * and rebalances), transactions (read_committed visibility, fencing by transactional id, offsets
+ * committed with the records), partition readers and admin behave like a single-broker cluster;
+ * delivery runs on the event loop without timers, so nothing keeps a test process alive.
  *
  * ```ts
  * const kafka = new MemoryKafka();
@@ -48,6 +52,10 @@ export class MemoryKafka implements KafkaClient {
     return new MemoryProducer(this.broker, config);
   }
 
+  transactionalProducer(config: TransactionalProducerConfig): TransactionalProducer {
+    return new MemoryTransactionalProducer(this.broker, config);
+  }
+
   groupConsumer(config: GroupConsumerConfig): GroupConsumer {
     return new MemoryGroupConsumer(this.broker, config);
   }
@@ -57,7 +65,7 @@ export class MemoryKafka implements KafkaClient {
   }
 
   /** See {@link MemoryBroker.waitIdle}. */
-  waitIdle(options?: { readonly maxRounds?: number }): Promise<void> {
+  waitIdle(options?: { readonly maxRounds?: number; readonly maxTransactionWaitMs?: number }): Promise<void> {
     return this.broker.waitIdle(options);
   }
 

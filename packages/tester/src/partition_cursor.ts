@@ -12,7 +12,10 @@ export interface PartitionCursorOptions {
   /** Who reads, for idle diagnostics, e.g. `group "g"`. */
   readonly owner: string;
   readonly onBatch: (batch: MessageBatch) => Promise<void>;
-  /** Called once, when the cursor first has nothing more to deliver. */
+  /**
+   * Called once, when the cursor first has nothing more to deliver: at `until`, or (following) at the
+   * last stable offset, which is the high watermark unless a transaction is open.
+   */
   readonly onCaughtUp?: (highWatermark: number) => void;
   readonly isPaused?: () => boolean;
 }
@@ -21,6 +24,10 @@ export interface PartitionCursorOptions {
  * Delivers one partition log to a handler, batch by batch, each batch only after the previous one's
  * promise resolved (backpressure). It waits for new records through the log's watchers, never a
  * timer, and yields to the event loop before each batch so partitions are served fairly.
+ *
+ * It reads committed data only: it never passes the log's last stable offset, and moves over
+ * transaction markers and aborted records without delivering them. A cursor with `until` whose way
+ * there is held back by an open transaction waits for that transaction to end.
  */
 export class PartitionCursor {
   private position: number;
@@ -57,13 +64,18 @@ export class PartitionCursor {
       if (this.stopped) break;
       if (log.deleted) throw new UnknownTopicError(log.topic, { detail: 'it was deleted while being read' });
       if (this.position < log.oldest) this.position = log.oldest;
-      const end = Math.min(log.highWatermark, until ?? Number.POSITIVE_INFINITY);
+      if (until !== undefined && this.position >= until) {
+        if (!caughtUp) onCaughtUp?.(until);
+        break;
+      }
+      const end = Math.min(log.lastStableOffset, until ?? Number.POSITIVE_INFINITY);
       if (this.position >= end) {
-        if (!caughtUp) {
+        // Following: everything readable is delivered. With `until`: an open transaction holds the
+        // way, and the cursor is caught up only once it ended.
+        if (!caughtUp && until === undefined) {
           caughtUp = true;
-          onCaughtUp?.(until ?? log.highWatermark);
+          onCaughtUp?.(end);
         }
-        if (until !== undefined) break;
         await this.waitForChange();
         continue;
       }
@@ -71,14 +83,16 @@ export class PartitionCursor {
         await this.waitForChange();
         continue;
       }
-      const messages = log.read(this.position, end, maxBatchSize);
-      this.delivering = true;
-      try {
-        await onBatch({ topic: log.topic, partition: log.partition, messages, highWatermark: log.highWatermark });
-      } finally {
-        this.delivering = false;
+      const { messages, next } = log.read(this.position, end, maxBatchSize);
+      if (messages.length > 0) {
+        this.delivering = true;
+        try {
+          await onBatch({ topic: log.topic, partition: log.partition, messages, highWatermark: log.highWatermark });
+        } finally {
+          this.delivering = false;
+        }
       }
-      this.position = messages[messages.length - 1].offset + 1;
+      this.position = next;
     }
   }
 
@@ -99,9 +113,10 @@ export class PartitionCursor {
     const where = `${owner}, topic "${log.topic}" partition ${log.partition}`;
     if (this.delivering) return `${where}: a batch is being handled`;
     if (this.stopped || log.deleted || isPaused?.()) return undefined;
-    const end = Math.min(log.highWatermark, until ?? Number.POSITIVE_INFINITY);
+    const end = Math.min(log.lastStableOffset, until ?? Number.POSITIVE_INFINITY);
     const position = Math.max(this.position, log.oldest);
-    if (position < end) return `${where}: ${end - position} record(s) not yet delivered (next offset ${position})`;
+    // Counts offsets, markers and aborted records included: the cursor still has to move over them.
+    if (position < end) return `${where}: ${end - position} offset(s) not yet delivered (next offset ${position})`;
     return undefined;
   }
 

@@ -11,7 +11,7 @@ import {
   type Storage,
   type StorageBuilder,
 } from '@goka-ts/api';
-import { DEFAULT_SUFFIXES, murmur2Hasher, silentLogger, type GroupGraph } from '@goka-ts/core';
+import { DEFAULT_SUFFIXES, murmur2Hasher, readDeadLetter, silentLogger, type DeadLetter, type GroupGraph } from '@goka-ts/core';
 import { memoryStorage } from '@goka-ts/storage-memory';
 import { MemoryKafka } from './memory_kafka';
 import { StorageRegistry } from './storage_registry';
@@ -126,8 +126,13 @@ export class Tester {
    * Options for a `Processor`: this tester's client, storage, hasher and logger; inputs of a new
    * group start at the oldest offset (records fed before the start are processed); table writes
    * are sent at once instead of at the commit interval, so tables are up to date when a feed returns.
+   * With `guarantee: 'exactly-once'` the commit interval defaults to 10 ms (each feed waits for the
+   * transaction that makes its effects readable).
    */
   processorOptions<O extends object = {}>(overrides?: O) {
+    // Exactly-once output becomes readable only when its transaction commits: a short interval keeps
+    // each feed() from waiting for a whole default interval.
+    const exactlyOnce = (overrides as { guarantee?: string } | undefined)?.guarantee === 'exactly-once';
     return {
       client: this.client,
       storage: this.storage,
@@ -135,6 +140,7 @@ export class Tester {
       logger: this.logger,
       startFrom: 'oldest' as const,
       maxBufferedWrites: 1,
+      ...(exactlyOnce ? { commitIntervalMs: 10 } : {}),
       ...overrides,
     } as { client: KafkaClient; storage: StorageBuilder; hasher: Hasher; logger: Logger; startFrom: 'oldest'; maxBufferedWrites: number } & O;
   }
@@ -268,6 +274,19 @@ export class Tester {
     const tracker = new Tracker<T | Buffer>(topic, codec as Codec<T | Buffer>, initial, (push) => this.kafka.broker.onAppend(push));
     this.trackers.add(tracker as Tracker<unknown>);
     return tracker;
+  }
+
+  /**
+   * What the error policy parked in dead-letter topic `topic` so far (after waiting for
+   * quiescence), in the order it was written: each with the original key, value and headers, where
+   * it came from and the error (see `DEAD_LETTER_HEADERS` of `@goka-ts/core`). Empty when the topic
+   * does not exist.
+   *
+   * @throws {GokaError} for a record of the topic that the error policy did not write.
+   */
+  async deadLetters(topic: string): Promise<DeadLetter[]> {
+    await this.waitIdle();
+    return this.kafka.broker.messages(topic).map(readDeadLetter);
   }
 
   /** Storages built through {@link storage} that are open now, for `table` (one partition or all). */

@@ -7,12 +7,13 @@
  * Run with `child_process.fork('dist/workers/counter_worker.js', { env: { GOKA_WORKER: json } })`.
  */
 import { consoleLogger, Processor, silentLogger } from '@goka-ts/core';
-import type { KafkaClient, Logger } from '@goka-ts/api';
+import type { KafkaClient, Logger, TransactionalProducer } from '@goka-ts/api';
 import { confluentClient } from '@goka-ts/confluent';
 import { kafkajsClient } from '@goka-ts/kafkajs';
+import { leveldbStorage } from '@goka-ts/storage-leveldb';
 import { memoryStorage } from '@goka-ts/storage-memory';
 import { counterGraph } from './counter_graph';
-import { WORKER_CONFIG_ENV, type CounterWorkerConfig, type WorkerCommand, type WorkerReport } from './protocol';
+import { WORKER_CONFIG_ENV, type CounterWorkerConfig, type CrashPoint, type WorkerCommand, type WorkerReport } from './protocol';
 
 function readConfig(): CounterWorkerConfig {
   const raw = process.env[WORKER_CONFIG_ENV];
@@ -26,9 +27,45 @@ function readConfig(): CounterWorkerConfig {
 
 /** Set by the parent's `announce-commit`: the next commit is reported the moment it is issued. */
 let announceCommit = false;
+/** Set by the parent's `crash-at`: the process kills itself at that moment of the next transaction. */
+let crashAt: CrashPoint | undefined;
 process.on('message', (command: WorkerCommand) => {
   if (command.type === 'announce-commit') announceCommit = true;
+  if (command.type === 'crash-at') crashAt = command.point;
 });
+
+/** SIGKILLs this process if the parent asked for a crash at `point`: no code runs after it. */
+function crashIfAt(point: CrashPoint): void {
+  if (crashAt === point) process.kill(process.pid, 'SIGKILL');
+}
+
+/** A transactional producer that can crash the process at the moments the crash test names. */
+function crashing(producer: TransactionalProducer): TransactionalProducer {
+  let first = true;
+  return {
+    connect: () => producer.connect(),
+    begin: async () => {
+      await producer.begin();
+      first = true;
+    },
+    send: async (record) => {
+      const result = await producer.send(record);
+      if (first) {
+        first = false;
+        crashIfAt('began');
+      }
+      return result;
+    },
+    sendOffsets: (offsets, target) => producer.sendOffsets(offsets, target),
+    commit: async () => {
+      crashIfAt('before-commit');
+      await producer.commit();
+      crashIfAt('after-commit');
+    },
+    abort: () => producer.abort(),
+    close: () => producer.close(),
+  };
+}
 
 /** The client, with its group consumers reporting an announced commit right after issuing it. */
 function announcingCommits(client: KafkaClient): KafkaClient {
@@ -36,6 +73,7 @@ function announcingCommits(client: KafkaClient): KafkaClient {
     name: client.name,
     admin: () => client.admin(),
     producer: (config) => client.producer(config),
+    transactionalProducer: (config) => crashing(client.transactionalProducer(config)),
     partitionReader: (config) => client.partitionReader(config),
     groupConsumer: (config) => {
       const consumer = client.groupConsumer(config);
@@ -76,14 +114,15 @@ async function main(): Promise<number> {
   const logger = process.env.GOKA_LOG_LEVEL ? consoleLogger() : silentLogger;
   let processed = 0;
   const processor = new Processor(
-    counterGraph(config.group, config.input, () => processed++),
+    counterGraph(config.group, config.input, () => processed++, config.output),
     {
       client: announcingCommits(createClient(config, process.env.GOKA_LOG_LEVEL ? logger : undefined)),
-      storage: memoryStorage(),
+      storage: config.leveldbPath ? leveldbStorage({ path: config.leveldbPath }) : memoryStorage(),
+      guarantee: config.guarantee,
       startFrom: 'oldest',
       consumer: config.consumer,
       commitIntervalMs: config.commitIntervalMs,
-      restart: config.restart ? { ...config.restart } : false,
+      restart: config.restart ? { ...config.restart } : undefined, // exactly-once restarts by default
       onRebalance: (partitions) => void report({ type: 'assigned', partitions: [...partitions] }),
       logger,
     },

@@ -24,6 +24,12 @@ export interface CounterWorkerConfig {
   readonly commitIntervalMs?: number;
   /** Restart after transient Kafka errors (with these backoff bounds). */
   readonly restart?: { readonly initialBackoffMs?: number; readonly maxBackoffMs?: number };
+  /** Processing guarantee of the worker's processor. Default `'at-least-once'`. */
+  readonly guarantee?: 'at-least-once' | 'exactly-once';
+  /** Local storage: a LevelDB directory (kept across kills, as a disk would be) instead of memory. */
+  readonly leveldbPath?: string;
+  /** An output topic the counter also emits every input key to (an independent count of its emits). */
+  readonly output?: string;
   /** How often progress is reported while it changes (ms). Default 100. */
   readonly progressIntervalMs?: number;
 }
@@ -42,7 +48,17 @@ export type WorkerReport =
   /** A commit was just handed to the group consumer (only after an `announce-commit` command). */
   | { readonly type: 'commit-sent' };
 
+/**
+ * Moments of an exactly-once transaction at which a worker can SIGKILL itself: right after the
+ * first record of a transaction was acknowledged (`'began'`), right before the commit is asked for
+ * (`'before-commit'`: records and offsets are in the transaction), right after the commit (before
+ * local storage applied it: `'after-commit'`).
+ */
+export type CrashPoint = 'began' | 'before-commit' | 'after-commit';
+
 /** Messages from the parent to a worker. */
 export type WorkerCommand =
   /** Report the next commit the moment it is issued, so the parent can freeze the process with it in flight. */
-  { readonly type: 'announce-commit' };
+  | { readonly type: 'announce-commit' }
+  /** SIGKILL yourself at the next such moment of any partition's transaction. */
+  | { readonly type: 'crash-at'; readonly point: CrashPoint };

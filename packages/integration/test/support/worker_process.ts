@@ -6,7 +6,7 @@ import { fork, type ChildProcess } from 'child_process';
 import fs from 'fs';
 import path from 'path';
 import type { ComponentState } from '@goka-ts/api';
-import { WORKER_CONFIG_ENV, type WorkerCommand, type CounterWorkerConfig, type WorkerReport } from '../../src/workers/protocol';
+import { WORKER_CONFIG_ENV, type CrashPoint, type WorkerCommand, type CounterWorkerConfig, type WorkerReport } from '../../src/workers/protocol';
 import { waitFor } from './harness';
 
 const PACKAGE_ROOT = path.resolve(__dirname, '../..');
@@ -139,6 +139,17 @@ export class CounterWorker {
       const command: WorkerCommand = { type: 'announce-commit' };
       this.child.send(command);
     });
+  }
+
+  /**
+   * Makes the worker SIGKILL itself at `point` of its next transaction (exactly-once workers), and
+   * waits until it is gone.
+   */
+  async crashAt(point: CrashPoint, timeoutMs = 30_000): Promise<void> {
+    const command: WorkerCommand = { type: 'crash-at', point };
+    this.child.send(command);
+    const exit = await Promise.race([this.exited, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), timeoutMs).unref())]);
+    if (!exit) throw new Error(`${this.describe()} did not reach transaction point "${point}" within ${timeoutMs} ms`);
   }
 
   /** SIGKILL: the process dies at once, mid-work, leaving its group membership to expire. */

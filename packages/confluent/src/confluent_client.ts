@@ -1,5 +1,6 @@
 import type {
   Admin, GroupConsumer, GroupConsumerConfig, KafkaClient, PartitionReader, PartitionReaderConfig, Producer, ProducerConfig,
+  TransactionalProducer, TransactionalProducerConfig,
 } from '@goka-ts/api';
 import { ConfluentAdmin } from './admin';
 import { ConfluentGroupConsumer } from './group_consumer';
@@ -8,6 +9,7 @@ import { ConfluentPartitionReader } from './partition_reader';
 import { ConfluentProducer } from './producer';
 import { rdkafka } from './rdkafka';
 import { StatisticsHub, type StatisticsListener } from './statistics';
+import { ConfluentTransactionalProducer } from './transactional_producer';
 
 /** A {@link KafkaClient} on librdkafka, with access to librdkafka's statistics. */
 export interface ConfluentKafkaClient extends KafkaClient {
@@ -41,6 +43,10 @@ class ConfluentClient implements ConfluentKafkaClient {
 
   producer(config?: ProducerConfig): Producer {
     return new ConfluentProducer(this.options, this.statistics, config);
+  }
+
+  transactionalProducer(config: TransactionalProducerConfig): TransactionalProducer {
+    return new ConfluentTransactionalProducer(this.options, this.statistics, config);
   }
 
   groupConsumer(config: GroupConsumerConfig): GroupConsumer {

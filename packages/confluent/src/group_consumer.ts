@@ -83,6 +83,14 @@ export class ConfluentGroupConsumer implements GroupConsumer {
   /** The `onRevoked` of `close`, while it runs: a rebalance meanwhile waits for it (see onRebalance). */
   private closingRevocation?: Promise<void>;
 
+  /**
+   * @internal The native consumer while running, for the transactional producer's
+   * `sendOffsetsToTransaction` (its group metadata fences a member that lost the group).
+   */
+  nativeConsumer(): KafkaConsumer | undefined {
+    return this.consumer;
+  }
+
   constructor(
     private readonly options: ResolvedOptions,
     private readonly statistics: StatisticsHub,

@@ -62,7 +62,8 @@ export function producerConfig(options: ResolvedOptions, config: ProducerConfig)
   return rd;
 }
 
-function deliveryError(err: LibrdKafkaError, record: ProducerRecord, brokers: readonly string[]): Error {
+/** The error a send rejects with when librdkafka refused or failed its record. */
+export function deliveryError(err: LibrdKafkaError, record: ProducerRecord, brokers: readonly string[]): Error {
   const code = codeOf(err);
   if (code === Code.UNKNOWN_TOPIC_OR_PART || code === Code.UNKNOWN_TOPIC_LOCAL) {
     return new UnknownTopicError(record.topic, { cause: err, detail: `producing to partition ${record.partition}` });

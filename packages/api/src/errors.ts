@@ -23,6 +23,16 @@ export class TopicMismatchError extends GokaError {
   }
 }
 
+/**
+ * A topic could not be created because it exists already, usually created a moment earlier by
+ * another instance starting at the same time. Its metadata may not be visible everywhere yet.
+ */
+export class TopicExistsError extends GokaError {
+  constructor(readonly topic: string, options?: { cause?: unknown }) {
+    super(`topic "${topic}" already exists`, options);
+  }
+}
+
 /** A call that the component's current state does not allow (emit after finish, run twice, ...). */
 export class StateError extends GokaError {}
 

@@ -15,7 +15,7 @@ export type {
   ProcessorStats, ViewStats, StorageOperationStats,
 } from './stats';
 export {
-  GokaError, KafkaConnectionError, UnknownTopicError, TopicMismatchError, StateError, MessageError,
+  GokaError, KafkaConnectionError, UnknownTopicError, TopicMismatchError, TopicExistsError, StateError, MessageError,
   StorageError, StorageLockedError, WriteExpiredError, ProducerFencedError,
   TransactionAbortedError, RecordTooLargeError,
 } from './errors';

@@ -1,5 +1,5 @@
 import {
-  GokaError, KafkaConnectionError, StateError, UnknownTopicError,
+  GokaError, KafkaConnectionError, StateError, TopicExistsError, UnknownTopicError,
   type Admin, type PartitionOffsets, type TopicDescription, type TopicPartitionOffset, type TopicSpec,
 } from '@goka-ts/api';
 import type { BrokerTarget } from './config_protocol/broker_request';
@@ -143,7 +143,7 @@ export class ConfluentAdmin implements Admin {
         this.timeout, cb as never,
       ));
     } catch (err) {
-      if (codeOf(err) === Code.TOPIC_ALREADY_EXISTS) throw new GokaError(`topic "${topic}" already exists`, { cause: err });
+      if (codeOf(err) === Code.TOPIC_ALREADY_EXISTS) throw new TopicExistsError(topic, { cause: err });
       throw toGokaError(err, `creating topic "${topic}"`, { brokers: this.options.brokers });
     }
     await this.waitUsable(topic, partitions);

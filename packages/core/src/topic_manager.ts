@@ -1,4 +1,5 @@
-import { TopicMismatchError, UnknownTopicError, type Admin, type KafkaClient, type Logger, type TopicDescription } from '@goka-ts/api';
+import { GokaError, TopicExistsError, TopicMismatchError, UnknownTopicError, type Admin, type KafkaClient, type Logger, type TopicDescription } from '@goka-ts/api';
+import { Backoff, sleep } from './backoff';
 import { silentLogger } from './logger';
 
 /** What to do when an existing topic differs from what a component needs. */
@@ -18,6 +19,8 @@ export interface TopicManagerOptions {
    * is logged as a warning. Topics are never altered.
    */
   readonly mismatch?: MismatchPolicy;
+  /** How long a topic that another instance just created may stay invisible before start-up fails (ms). Default 30 000. */
+  readonly existsWaitMs?: number;
   readonly logger?: Logger;
 }
 
@@ -32,6 +35,7 @@ export class TopicManager {
   private readonly mismatch: MismatchPolicy | undefined;
   private readonly logger: Logger;
   private readonly ownsAdmin: boolean;
+  private readonly existsWaitMs: number;
 
   /** Uses a connected `admin`; the caller closes it. */
   constructor(
@@ -48,6 +52,7 @@ export class TopicManager {
     this.mismatch = options.mismatch;
     this.logger = options.logger ?? silentLogger;
     this.ownsAdmin = ownsAdmin;
+    this.existsWaitMs = options.existsWaitMs ?? 30_000;
   }
 
   /** Connects an admin of `client` for a manager that closes it in {@link close}. */
@@ -98,6 +103,24 @@ export class TopicManager {
     return description.partitions;
   }
 
+  /**
+   * After "already exists": the instance that created the topic a moment ago may be the only one
+   * whose broker already has its metadata, so the describe can answer nothing for a while. Waits,
+   * bounded, until the topic is visible.
+   */
+  private async waitVisible(topic: string, cause: TopicExistsError): Promise<TopicDescription> {
+    const backoff = new Backoff({ initialMs: 50, maxMs: 1000 });
+    const deadline = performance.now() + this.existsWaitMs;
+    for (;;) {
+      const existing = await this.admin.describeTopic(topic);
+      if (existing) return existing;
+      if (performance.now() > deadline) {
+        throw new GokaError(`topic "${topic}" exists (another instance created it) but did not become visible within ${this.existsWaitMs} ms; check the broker`, { cause });
+      }
+      await sleep(backoff.next());
+    }
+  }
+
   private async ensure(
     topic: string,
     partitions: number,
@@ -113,7 +136,7 @@ export class TopicManager {
         return;
       } catch (err) {
         // Another instance may have created it meanwhile; then check it like any existing topic.
-        existing = await this.admin.describeTopic(topic);
+        existing = err instanceof TopicExistsError ? await this.waitVisible(topic, err) : await this.admin.describeTopic(topic);
         if (!existing) throw err;
       }
     }

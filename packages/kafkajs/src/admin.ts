@@ -1,4 +1,4 @@
-import { GokaError, UnknownTopicError } from '@goka-ts/api';
+import { GokaError, TopicExistsError, UnknownTopicError } from '@goka-ts/api';
 import type { Admin, PartitionOffsets, TopicDescription, TopicPartitionOffset, TopicSpec } from '@goka-ts/api';
 import { ConfigResourceTypes, type Admin as KafkaJsAdmin, type Kafka } from 'kafkajs';
 import { ClusterOps, type TopicInfo } from './cluster_ops';
@@ -73,9 +73,10 @@ export class KafkajsAdmin implements Admin {
         timeout: TOPIC_OPERATION_TIMEOUT,
       });
     } catch (err) {
+      if (mentionsTopicExists(err)) throw new TopicExistsError(spec.topic, { cause: err });
       throw this.error(err, `create topic "${spec.topic}"`);
     }
-    if (!created) throw new GokaError(`kafkajs admin: topic "${spec.topic}" already exists`);
+    if (!created) throw new TopicExistsError(spec.topic);
   }
 
   async alterTopicConfig(topic: string, config: Readonly<Record<string, string>>): Promise<void> {
@@ -147,4 +148,12 @@ export class KafkajsAdmin implements Admin {
   private error(err: unknown, what: string, topic?: string): Error {
     return toGokaError(err, { operation: `kafkajs admin: ${what}`, brokers: this.options.brokers, topic });
   }
+}
+
+/** kafkajs reports a creation race as TOPIC_ALREADY_EXISTS, possibly inside an aggregate error. */
+function mentionsTopicExists(err: unknown): boolean {
+  const e = err as { type?: string; errors?: unknown[]; cause?: unknown } | null;
+  if (!e || typeof e !== 'object') return false;
+  if (e.type === 'TOPIC_ALREADY_EXISTS') return true;
+  return (Array.isArray(e.errors) && e.errors.some(mentionsTopicExists)) || (e.cause !== undefined && e.cause !== err && mentionsTopicExists(e.cause));
 }

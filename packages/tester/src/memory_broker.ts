@@ -1,4 +1,4 @@
-import { GokaError, UnknownTopicError, type KafkaMessage, type TopicSpec } from '@goka-ts/api';
+import { GokaError, TopicExistsError, UnknownTopicError, type KafkaMessage, type TopicSpec } from '@goka-ts/api';
 import { ActivityRegistry } from './activity';
 import { MemoryGroup } from './memory_group';
 import type { AppendRecord, MemoryPartitionLog, TransactionOutcome } from './memory_log';
@@ -107,7 +107,7 @@ export class MemoryBroker {
     if (spec.replicationFactor !== -1 && !(Number.isInteger(spec.replicationFactor) && spec.replicationFactor >= 1)) {
       throw new RangeError(`topic "${spec.topic}": replication factor must be -1 (broker default) or a positive integer, got ${spec.replicationFactor}`);
     }
-    if (this.topics.has(spec.topic)) throw new GokaError(`topic "${spec.topic}" already exists`);
+    if (this.topics.has(spec.topic)) throw new TopicExistsError(spec.topic);
     const replication = spec.replicationFactor === -1 ? 1 : spec.replicationFactor;
     const topic = new MemoryTopic(spec.topic, spec.partitions, replication, spec.config);
     this.topics.set(spec.topic, topic);

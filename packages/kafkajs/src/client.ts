@@ -4,6 +4,7 @@ import type {
 } from '@goka-ts/api';
 import { Kafka } from 'kafkajs';
 import { KafkajsAdmin } from './admin';
+import { registerCompressionCodecs } from './compression';
 import { KafkajsGroupConsumer } from './group_consumer';
 import { resolveOptions, type KafkajsClientOptions, type ResolvedOptions } from './options';
 import { KafkajsPartitionReader } from './partition_reader';
@@ -19,6 +20,8 @@ export class KafkajsClient implements KafkaClient {
 
   constructor(options: KafkajsClientOptions) {
     this.options = resolveOptions(options);
+    // Snappy (Go Goka's and librdkafka's usual choice) and lz4 input must be readable out of the box.
+    registerCompressionCodecs();
     this.kafka = new Kafka(this.options.kafkaConfig);
   }
 

@@ -90,7 +90,11 @@ export function toGokaError(err: unknown, ctx: ErrorContext): Error {
   }
   const message = err instanceof Error ? err.message : String(err);
   const root = rootMessage(err);
-  return new GokaError(`${ctx.operation} failed: ${message}${root !== message ? ` (${root})` : ''}`, { cause: err });
+  // kafkajs names the codec it lacks but not what to do about it.
+  const hint = /compression not implemented/i.test(root)
+    ? '; the records are compressed with a codec kafkajs lacks: register one with kafkajs (CompressionCodecs[CompressionTypes.ZSTD] = ..., e.g. from @kafkajs/zstd) or use the confluent adapter'
+    : '';
+  return new GokaError(`${ctx.operation} failed: ${message}${root !== message ? ` (${root})` : ''}${hint}`, { cause: err });
 }
 
 /** An error kafkajs' retrier does not retry (it retries everything not marked `retriable: false`). */

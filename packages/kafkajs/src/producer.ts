@@ -33,7 +33,7 @@ export function compressionType(name: NonNullable<ProducerConfig['compression']>
       (CompressionCodecs[type] as () => unknown)();
     } catch {
       throw new GokaError(
-        `kafkajs producer: compression "${name}" needs a codec registered with kafkajs first, e.g. CompressionCodecs[CompressionTypes.${name === 'lz4' ? 'LZ4' : name === 'zstd' ? 'ZSTD' : 'Snappy'}] = <codec> (packages such as kafkajs-snappy, kafkajs-lz4, @kafkajs/zstd); kafkajs itself only has gzip`,
+        `kafkajs producer: compression "${name}" needs a codec registered with kafkajs first: the adapter brings snappy and lz4; for zstd register one, e.g. CompressionCodecs[CompressionTypes.ZSTD] = <codec> (such as @kafkajs/zstd)`,
       );
     }
   }

@@ -1,14 +1,13 @@
 import {
-  GokaError, KafkaConnectionError, ProducerFencedError, StateError,
+  GokaError, ProducerFencedError, StateError,
   type ProduceResult, type ProducerRecord, type TopicPartitionOffset, type TransactionalProducer,
   type TransactionalProducerConfig, type TransactionOffsetsTarget,
 } from '@goka-ts/api';
 import { codeOf, toGokaError, type RdError } from './errors';
 import { ConfluentGroupConsumer } from './group_consumer';
-import { instrument } from './instrumentation';
 import { Lifecycle } from './lifecycle';
 import type { ResolvedOptions } from './options';
-import { deliveryError, producerConfig } from './producer';
+import { deliveryError, openProducerHandle, producerConfig } from './producer_handle';
 import { connectClient, disconnectClient, rdkafka, type KafkaConsumer, type LibrdKafkaError, type RdProducer } from './rdkafka';
 import { SendQueue, type Outgoing } from './send_queue';
 import type { StatisticsHub } from './statistics';
@@ -46,29 +45,23 @@ export class ConfluentTransactionalProducer implements TransactionalProducer {
   }
 
   private async init(): Promise<void> {
-    const rd_config = producerConfig(this.options, this.config);
+    const rdConfig = producerConfig(this.options, this.config);
     // Transactions need idempotence (acks=all, ordered retries); producerConfig may have chosen one in-flight request instead.
-    delete rd_config['max.in.flight.requests.per.connection'];
-    delete rd_config['acks'];
-    delete rd_config['request.required.acks'];
-    rd_config['enable.idempotence'] = true;
-    rd_config['transactional.id'] = this.config.transactionalId;
-    rd_config['transaction.timeout.ms'] = this.config.transactionTimeoutMs ?? 60_000;
-    const rd = new rdkafka.Producer(rd_config as never);
-    instrument(rd, 'transactional producer', { logger: this.options.logger, statistics: this.statistics }, (err) => {
-      this.options.logger?.warn(`transactional producer "${this.config.transactionalId}": ${err.message}`, { code: err.code, fatal: err.isFatal === true });
+    delete rdConfig['max.in.flight.requests.per.connection'];
+    delete rdConfig['acks'];
+    delete rdConfig['request.required.acks'];
+    rdConfig['enable.idempotence'] = true;
+    rdConfig['transactional.id'] = this.config.transactionalId;
+    rdConfig['transaction.timeout.ms'] = this.config.transactionTimeoutMs ?? 60_000;
+    const component = `transactional producer "${this.config.transactionalId}"`;
+    const rd = await openProducerHandle({
+      options: this.options,
+      statistics: this.statistics,
+      config: rdConfig,
+      component,
+      prepare: (handle) => this.queue.attach(handle),
+      onError: (err) => this.options.logger?.warn(`${component}: ${err.message}`, { code: err.code, fatal: err.isFatal === true }),
     });
-    this.queue.attach(rd);
-    try {
-      await connectClient(rd, this.options.connectionTimeoutMs);
-    } catch (err) {
-      await disconnectClient(rd);
-      throw new KafkaConnectionError(
-        `transactional producer could not connect to ${this.options.brokers.join(',')} within ${this.options.connectionTimeoutMs} ms: ${(err as Error).message}`,
-        { cause: err },
-      );
-    }
-    rd.setPollInBackground(true);
     this.rd = rd;
     try {
       await this.call('registering the transactional id', (cb) => rd.initTransactions(CALL_TIMEOUT_MS, cb));

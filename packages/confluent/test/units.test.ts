@@ -8,7 +8,7 @@ import { DeliveryTracker, type Tracked } from '../src/delivery_tracker';
 import { codeName, toGokaError } from '../src/errors';
 import { NO_HEADERS, toKafkaMessage, toRdHeaders, wireBytes } from '../src/message';
 import { resolveOptions } from '../src/options';
-import { producerConfig } from '../src/producer';
+import { producerConfig } from '../src/producer_handle';
 import type { KafkaConsumer, LibrdKafkaError, Metadata } from '../src/rdkafka';
 
 describe('delivery tracker', () => {

@@ -8,6 +8,7 @@ import { ConnectionWatch } from './connection_watch';
 import { ConsumeLoop } from './consume_loop';
 import { Code, codeName, codeOf, isUnknownTopic, toGokaError } from './errors';
 import { instrument } from './instrumentation';
+import { permanentJoinError } from './join_errors';
 import type { ResolvedOptions } from './options';
 import { BatchDispatcher, Flow } from './partition_flow';
 import {
@@ -124,6 +125,11 @@ export class ConfluentGroupConsumer implements GroupConsumer {
     this.consumer = consumer;
     const watch = new ConnectionWatch(consumer, this.options.brokers, this.options.connectionTimeoutMs, (err) => this.fail(err));
     instrument(consumer, `group consumer ${groupId}`, { logger: this.options.logger, statistics: this.statistics }, (err) => {
+      const permanent = permanentJoinError(err, groupId);
+      if (permanent) {
+        this.fail(permanent);
+        return;
+      }
       if (err.isFatal) {
         this.fail(toGokaError(err, `group consumer "${groupId}" failed`, { brokers: this.options.brokers }));
         return;
@@ -241,6 +247,11 @@ export class ConfluentGroupConsumer implements GroupConsumer {
   }
 
   private onConsumeError(err: unknown): boolean {
+    const permanent = permanentJoinError(err, this.config.groupId);
+    if (permanent) {
+      this.fail(permanent);
+      return false;
+    }
     if (isUnknownTopic(err)) {
       const message = (err as Error).message ?? '';
       const topic = this.config.topics.find((t) => message.includes(t)) ?? this.config.topics.join('", "');

@@ -6,6 +6,7 @@ import { ClusterOps } from './cluster_ops';
 import { commonPartitionCount, copartitionAssigner } from './copartition_assigner';
 import { isRebalanceError, isUnknownTopic, nonRetriable, toGokaError } from './errors';
 import type { InternalBroker } from './internals';
+import { permanentJoinError } from './join_errors';
 import { toMessages } from './messages';
 import type { ResolvedOptions } from './options';
 
@@ -372,7 +373,7 @@ export class KafkajsGroupConsumer implements GroupConsumer {
 
   /** kafkajs gave up (it has already left the group and disconnected). */
   private async crashed(err: unknown): Promise<void> {
-    let error = toGokaError(err, { operation: this.name, brokers: this.options.brokers });
+    let error: Error = permanentJoinError(err, this.config.groupId) ?? toGokaError(err, { operation: this.name, brokers: this.options.brokers });
     if (isUnknownTopic(err)) {
       // kafkajs does not say which topic disappeared.
       const ops = new ClusterOps(this.kafka, this.options.brokers, this.name);

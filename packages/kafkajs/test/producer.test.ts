@@ -86,13 +86,12 @@ describe('kafkajs producer', () => {
     await expect(producer.send({ topic, partition: 0, key: null, value: Buffer.from('kept') })).resolves.toMatchObject({ offset: 0 });
   });
 
-  it('compresses with gzip and explains what other codecs need', async () => {
+  it('compresses with gzip and explains what zstd needs', async () => {
     const topic = await fx.topic('gzip', 1);
     const producer = await open({ compression: 'gzip' });
     const results = await Promise.all(['a', 'b', 'c'].map((v) => producer.send({ topic, partition: 0, key: null, value: Buffer.from(v.repeat(1000)) })));
     expect(results.map((r) => r.offset)).toEqual([0, 1, 2]);
     expect((await readAll(topic, 0)).map((m) => m.value!.toString()[0])).toEqual(['a', 'b', 'c']);
-    expect(() => fx.client.producer({ compression: 'snappy' })).toThrow(/codec registered with kafkajs/);
     expect(() => fx.client.producer({ compression: 'zstd' })).toThrow(/CompressionTypes.ZSTD/);
   });
 

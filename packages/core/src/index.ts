@@ -38,3 +38,7 @@ export { DEFAULT_MAX_MESSAGE_BYTES } from './message_size';
 // Tables (advanced: the building block of views and processor tables)
 export { PartitionTable, recoverTables, followTables } from './partition_table';
 export type { PartitionTableOptions, TableReadOptions, RecordCheck } from './partition_table';
+
+// Fleet heartbeats (written by @goka-ts/service, read by @goka-ts/web's fleet page)
+export { heartbeatCodec, heartbeatKey, DEFAULT_HEARTBEAT_TOPIC } from './heartbeat';
+export type { Heartbeat, HeartbeatTopics } from './heartbeat';

@@ -5,6 +5,9 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { startServices, stopServices } from './services.mjs';
 
+// turbo prints a telemetry notice on a machine's first run; the README's commands stay quiet.
+process.env.TURBO_TELEMETRY_DISABLED ??= '1';
+
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const build = spawnSync('pnpm', ['exec', 'turbo', 'run', 'build', '--filter=@goka-ts/bench...', '--output-logs=errors-only'], { cwd: root, stdio: 'inherit' });
 if (build.status !== 0) process.exit(build.status ?? 1);

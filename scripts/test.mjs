@@ -6,6 +6,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { startServices, stopServices } from './services.mjs';
 
+// turbo prints a telemetry notice on a machine's first run; the README's commands stay quiet.
+process.env.TURBO_TELEMETRY_DISABLED ??= '1';
+
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const results = path.join(root, '.run', 'jest-results');
 fs.rmSync(results, { recursive: true, force: true });
@@ -18,8 +21,9 @@ function run(cmd, args, env = process.env) {
 // Tests run through swc, which strips types: the strict type check of sources and tests (including
 // the compile-time type tests of the graph) runs here, before any test.
 let status = run('pnpm', ['exec', 'turbo', 'run', 'build', 'typecheck', '--output-logs=errors-only']);
+if (status === 0) status = run('pnpm', ['lint']);
 if (status !== 0) {
-  console.error('build or type check failed');
+  console.error('build, type check or lint failed');
   console.log('0 passed, 1 failed');
   process.exit(1);
 }

@@ -1,4 +1,4 @@
-import { GokaError, KafkaConnectionError, StateError } from '@goka-ts/api';
+import { GokaError, StateError } from '@goka-ts/api';
 import type { ComponentState, Logger, PartitionProcessorStats, ProcessorStats } from '@goka-ts/api';
 import { Backoff, sleep } from './backoff';
 import { describeError } from './effect_holder';

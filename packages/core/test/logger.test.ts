@@ -8,7 +8,7 @@ describe('consoleLogger', () => {
     log.info('recovered', { topic: 'my table', partition: 3, err: new Error('boom') });
     log.error('bad');
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(/^\d{4}-\d\d-\d\dT\S+ INFO  recovered component=view topic="my table" partition=3 err="boom"$/);
+    expect(lines[0]).toMatch(/^\d{4}-\d\d-\d\dT\S+ INFO {2}recovered component=view topic="my table" partition=3 err="boom"$/);
     expect(lines[1]).toMatch(/ERROR bad component=view$/);
   });
 
@@ -33,7 +33,7 @@ describe('consoleLogger', () => {
     log.debug('x', { partition: 1 });
     log.warn('y');
     expect(lines[0]).toMatch(/DEBUG x topic=t partition=1$/);
-    expect(lines[1]).toMatch(/WARN  y topic=t$/);
+    expect(lines[1]).toMatch(/WARN {2}y topic=t$/);
     silentLogger.error('nothing happens');
   });
 });

@@ -141,10 +141,9 @@ describe('PartitionTable', () => {
     kafka.createTopic('t', 1);
     for (let i = 0; i < 10; i++) kafka.append('t', 0, `k${i}`, 'v');
     const storage = persistentStorage();
-    let table!: PartitionTable;
     let stopped = false;
     const base = storage.builder;
-    table = new PartitionTable({
+    const table: PartitionTable = new PartitionTable({
       topic: 't', partition: 0, client: kafka,
       storage: async (topic, partition) => {
         const s = await base(topic, partition);

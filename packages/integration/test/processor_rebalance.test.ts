@@ -24,7 +24,7 @@ describe.each(clients)('Processor: rebalancing (%s)', (factory) => {
       });
     const owned = () => [...assignments.values()].flat().sort((a, b) => a - b);
 
-    const batches = Array.from({ length: 4 }, (_, i) => counterInput(1_500, 60, `key`));
+    const batches = Array.from({ length: 4 }, () => counterInput(1_500, 60, `key`));
     const a = counter('a');
     const b = counter('b');
     await waitFor('a and b share the partitions', () => assertAlive(a, b) && assignments.get('a')?.length === 3 && assignments.get('b')?.length === 3, 60_000);

@@ -1,4 +1,4 @@
-import { GokaError, TopicExistsError, UnknownTopicError } from '@goka-ts/api';
+import { TopicExistsError, UnknownTopicError } from '@goka-ts/api';
 import type { Admin, PartitionOffsets, TopicDescription, TopicPartitionOffset, TopicSpec } from '@goka-ts/api';
 import { ConfigResourceTypes, type Admin as KafkaJsAdmin, type Kafka } from 'kafkajs';
 import { ClusterOps, type TopicInfo } from './cluster_ops';

@@ -34,7 +34,10 @@ export class ManualProducer implements Producer {
   /** Acknowledges pending records matching `match`, leaving the others pending. */
   ackWhere(match: (record: ProducerRecord) => boolean): void {
     const keep: Pending[] = [];
-    for (const entry of this.pending.splice(0)) (match(entry.record) ? this.settle(entry) : keep.push(entry));
+    for (const entry of this.pending.splice(0)) {
+      if (match(entry.record)) this.settle(entry);
+      else keep.push(entry);
+    }
     this.pending.push(...keep);
   }
 

@@ -1,9 +1,6 @@
-// In-memory Kafka
-export { MemoryKafka } from './memory_kafka';
-export type { MemoryKafkaOptions } from './memory_kafka';
-export { MemoryBroker, NotIdleError } from './memory_broker';
-export type { MemoryBrokerOptions } from './memory_broker';
-export { copartitionedAssignment } from './assignment';
+// The in-memory Kafka lives in @goka-ts/memory-kafka; re-exported so a test needs one import.
+export { MemoryKafka, MemoryBroker, NotIdleError, copartitionedAssignment } from '@goka-ts/memory-kafka';
+export type { MemoryKafkaOptions, MemoryBrokerOptions } from '@goka-ts/memory-kafka';
 
 // Test helper
 export { Tester } from './tester';

@@ -13,7 +13,7 @@ import {
 } from '@goka-ts/api';
 import { DEFAULT_SUFFIXES, murmur2Hasher, readDeadLetter, silentLogger, type DeadLetter, type GroupGraph } from '@goka-ts/core';
 import { memoryStorage } from '@goka-ts/storage-memory';
-import { MemoryKafka } from './memory_kafka';
+import { MemoryKafka } from '@goka-ts/memory-kafka';
 import { StorageRegistry } from './storage_registry';
 import { Tracker } from './tracker';
 

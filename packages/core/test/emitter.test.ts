@@ -1,10 +1,10 @@
 import { StateError, UnknownTopicError } from '@goka-ts/api';
 import { Emitter, fnv1aHasher, jsonCodec, murmur2Hasher, stringCodec } from '../src';
-import { FakeKafka } from './fake_kafka';
+import { FaultyKafka } from './support/faulty_kafka';
 
 describe('Emitter (fake client)', () => {
   it('partitions with the hasher, merges headers, and counts', async () => {
-    const kafka = new FakeKafka();
+    const kafka = new FaultyKafka();
     kafka.createTopic('s', 7);
     for (const hasher of [murmur2Hasher, fnv1aHasher]) {
       const emitter = new Emitter('s', jsonCodec<{ n: number }>(), { client: kafka, hasher, defaultHeaders: { a: Buffer.from('1'), b: Buffer.from('2') } });
@@ -25,7 +25,7 @@ describe('Emitter (fake client)', () => {
   });
 
   it('rejects emits after finish with StateError; emits before finish complete', async () => {
-    const kafka = new FakeKafka();
+    const kafka = new FaultyKafka();
     kafka.createTopic('s', 2);
     const emitter = new Emitter('s', stringCodec, { client: kafka });
     const early = emitter.emit('k', 'v');
@@ -39,7 +39,7 @@ describe('Emitter (fake client)', () => {
   });
 
   it('a missing topic rejects with UnknownTopicError and is retried on the next emit', async () => {
-    const kafka = new FakeKafka();
+    const kafka = new FaultyKafka();
     const emitter = new Emitter('missing', stringCodec, { client: kafka });
     await expect(emitter.emit('k', 'v')).rejects.toThrow(UnknownTopicError);
     await expect(emitter.emit('k', 'v')).rejects.toThrow(/topic "missing" does not exist: an emitter never creates topics/);
@@ -50,7 +50,7 @@ describe('Emitter (fake client)', () => {
   });
 
   it('encoding errors reject the emit and are counted', async () => {
-    const kafka = new FakeKafka();
+    const kafka = new FaultyKafka();
     kafka.createTopic('s', 1);
     const emitter = new Emitter('s', stringCodec, { client: kafka });
     await expect(emitter.emit('k', 5 as unknown as string)).rejects.toThrow(/expected a string/);

@@ -8,11 +8,11 @@ import type { Producer, ProducerConfig, ProduceResult, ProducerRecord } from '@g
 import { stringCodec } from '../src/codecs';
 import { Emitter } from '../src/emitter';
 import { murmur2Hasher } from '../src/hasher_murmur2';
-import { FakeKafka } from './fake_kafka';
+import { FaultyKafka } from './support/faulty_kafka';
 import { settle } from './support/manual_producer';
 
 /** Records wait for flush() as they would for a linger that never elapses during the test. */
-class LingeringKafka extends FakeKafka {
+class LingeringKafka extends FaultyKafka {
   readonly configs: (ProducerConfig | undefined)[] = [];
   readonly queued: { record: ProducerRecord; resolve(r: ProduceResult): void }[] = [];
   /** Per flush() call: how many records were queued when it was called. */

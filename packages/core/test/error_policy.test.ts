@@ -9,7 +9,8 @@ import type { GroupGraph } from '../src/graph';
 import { PartitionProcessor } from '../src/partition_processor';
 import { PartitionTable } from '../src/partition_table';
 import { resolveProcessorOptions, type ProcessorOptions } from '../src/processor_options';
-import { FakeKafka, recordingLogger } from './fake_kafka';
+import { FaultyKafka } from './support/faulty_kafka';
+import { recordingLogger } from './support/recording_logger';
 import { ManualProducer, settle } from './support/manual_producer';
 
 interface Msg {
@@ -31,7 +32,7 @@ function batch(topic: string, values: (string | null)[], first = 0): MessageBatc
 }
 
 async function setup(graph: GroupGraph, options: Partial<Omit<ProcessorOptions, 'client'>> = {}) {
-  const fake = new FakeKafka();
+  const fake = new FaultyKafka();
   const producer = new ManualProducer();
   const failures: Error[] = [];
   const logger = recordingLogger();
@@ -360,7 +361,7 @@ describe('oversized records', () => {
   });
 
   it('are rejected by the Emitter too, which stays usable', async () => {
-    const kafka = new FakeKafka();
+    const kafka = new FaultyKafka();
     kafka.createTopic('s', 2);
     const emitter = new Emitter('s', stringCodec, { client: kafka });
     await expect(emitter.emit('k', 'z'.repeat(1_000_000))).rejects.toThrow(/^record of key "k" for topic "s" is 1000001 bytes, over the limit of 1000000 bytes/);
@@ -389,7 +390,7 @@ describe('error policy validation', () => {
 
   it('rejects a processor-level dead-letter topic that the group consumes', () => {
     const graph = summing();
-    const options = resolveProcessorOptions('sum', { client: new FakeKafka(), onError: { deadLetter: 'in' } });
+    const options = resolveProcessorOptions('sum', { client: new FaultyKafka(), onError: { deadLetter: 'in' } });
     expect(() => deadLetterTopics(graph, options)).toThrow(/dead-letter topic "in" is an input or the table of the group itself/);
     expect([...deadLetterTopics(graph, { ...options, onError: { deadLetter: 'dlq' }, deadLetterTopics: ['dlq-2'] })].sort()).toEqual(['dlq', 'dlq-2']);
   });
@@ -400,6 +401,6 @@ describe('error policy validation', () => {
     [{ deadLetterTopics: [''] }, /processor "g": deadLetterTopics must be a list of topic names/],
     [{ maxMessageBytes: 0 }, /processor "g": maxMessageBytes must be > 0/],
   ])('rejects invalid processor options %j', (options, message) => {
-    expect(() => resolveProcessorOptions('g', { client: new FakeKafka(), ...(options as object) })).toThrow(message);
+    expect(() => resolveProcessorOptions('g', { client: new FaultyKafka(), ...(options as object) })).toThrow(message);
   });
 });

@@ -8,7 +8,7 @@ import { silentLogger } from '../src/logger';
 import { PartitionProcessor } from '../src/partition_processor';
 import { PartitionTable } from '../src/partition_table';
 import { resolveProcessorOptions, type NilHandling } from '../src/processor_options';
-import { FakeKafka } from './fake_kafka';
+import { FaultyKafka } from './support/faulty_kafka';
 import { ManualProducer, settle } from './support/manual_producer';
 
 function batch(topic: string, messages: [key: string | null, value: string | null][], first = 0): MessageBatch {
@@ -25,7 +25,7 @@ function batch(topic: string, messages: [key: string | null, value: string | nul
 }
 
 async function setup(graph: GroupGraph, opts: { nilHandling?: NilHandling; joined?: Record<string, [string, string][]> } = {}) {
-  const fake = new FakeKafka();
+  const fake = new FaultyKafka();
   const producer = new ManualProducer();
   const failures: Error[] = [];
   let table: PartitionTable | undefined;

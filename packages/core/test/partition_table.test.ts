@@ -1,7 +1,8 @@
 import type { Storage, StorageBatchOp, StorageBuilder } from '@goka-ts/api';
 import { memoryStorage } from '@goka-ts/storage-memory';
 import { followTables, PartitionTable, recoverTables } from '../src/partition_table';
-import { FakeKafka, recordingLogger } from './fake_kafka';
+import { FaultyKafka } from './support/faulty_kafka';
+import { recordingLogger } from './support/recording_logger';
 
 /** Memory storage that records every writeBatch, shared across rebuilds (like a persistent store). */
 function persistentStorage(): { builder: StorageBuilder; batches: { ops: readonly StorageBatchOp[]; offset?: number }[]; store: () => Storage | undefined } {
@@ -38,7 +39,7 @@ async function entries(storage: Storage): Promise<Record<string, string>> {
 
 describe('PartitionTable', () => {
   it('recovers with one writeBatch per fetched batch, tombstones delete, offset stored', async () => {
-    const kafka = new FakeKafka();
+    const kafka = new FaultyKafka();
     kafka.batchSize = 4;
     kafka.createTopic('t', 2);
     for (let i = 0; i < 10; i++) kafka.append('t', 1, `k${i % 5}`, `v${i}`);
@@ -66,7 +67,7 @@ describe('PartitionTable', () => {
   });
 
   it('a second recovery reads only from the stored offset + 1', async () => {
-    const kafka = new FakeKafka();
+    const kafka = new FaultyKafka();
     kafka.batchSize = 100;
     kafka.createTopic('t', 1);
     for (let i = 0; i < 20; i++) kafka.append('t', 0, `k${i}`, `v${i}`);
@@ -91,7 +92,7 @@ describe('PartitionTable', () => {
   });
 
   it('rejects a local offset beyond the high watermark (recreated topic)', async () => {
-    const kafka = new FakeKafka();
+    const kafka = new FaultyKafka();
     kafka.createTopic('t', 1);
     kafka.append('t', 0, 'a', '1');
     const storage = persistentStorage();
@@ -103,7 +104,7 @@ describe('PartitionTable', () => {
   });
 
   it('logs progress at most once per interval with have/need/remaining', async () => {
-    const kafka = new FakeKafka();
+    const kafka = new FaultyKafka();
     kafka.batchSize = 1;
     kafka.createTopic('t', 1);
     for (let i = 0; i < 6; i++) kafka.append('t', 0, `k${i}`, 'v');
@@ -136,7 +137,7 @@ describe('PartitionTable', () => {
   });
 
   it('stop during recovery resolves false and keeps what was applied', async () => {
-    const kafka = new FakeKafka();
+    const kafka = new FaultyKafka();
     kafka.batchSize = 2;
     kafka.createTopic('t', 1);
     for (let i = 0; i < 10; i++) kafka.append('t', 0, `k${i}`, 'v');
@@ -165,7 +166,7 @@ describe('PartitionTable', () => {
   });
 
   it('follows new records, resolves caughtUp, and resolves follow on stop', async () => {
-    const kafka = new FakeKafka();
+    const kafka = new FaultyKafka();
     kafka.createTopic('t', 1);
     kafka.append('t', 0, 'a', '1');
     const table = new PartitionTable({ topic: 't', partition: 0, client: kafka, storage: memoryStorage() });
@@ -186,7 +187,7 @@ describe('PartitionTable', () => {
   });
 
   it('follow with an aborted signal resolves; a failing reader rejects follow and caughtUp', async () => {
-    const kafka = new FakeKafka();
+    const kafka = new FaultyKafka();
     kafka.createTopic('t', 1);
     const table = new PartitionTable({ topic: 't', partition: 0, client: kafka, storage: memoryStorage() });
     await table.open();
@@ -205,7 +206,7 @@ describe('PartitionTable', () => {
   });
 
   it('flags a stall: behind with no record for stalledAfterMs', async () => {
-    const kafka = new FakeKafka();
+    const kafka = new FaultyKafka();
     kafka.createTopic('t', 1);
     let clock = 1_000;
     const table = new PartitionTable({ topic: 't', partition: 0, client: kafka, storage: memoryStorage(), stalledAfterMs: 120_000, now: () => clock });
@@ -231,7 +232,7 @@ describe('PartitionTable', () => {
   });
 
   it('recovers and follows several partitions with one reader', async () => {
-    const kafka = new FakeKafka();
+    const kafka = new FaultyKafka();
     kafka.createTopic('t', 3);
     for (let i = 0; i < 9; i++) kafka.append('t', i % 3, `k${i}`, `v${i}`);
     const tables = [0, 1, 2].map((partition) => new PartitionTable({ topic: 't', partition, client: kafka, storage: memoryStorage() }));
@@ -256,7 +257,7 @@ describe('PartitionTable', () => {
   });
 
   it('storage access before open is a clear error', () => {
-    const table = new PartitionTable({ topic: 't', partition: 3, client: new FakeKafka(), storage: memoryStorage() });
+    const table = new PartitionTable({ topic: 't', partition: 3, client: new FaultyKafka(), storage: memoryStorage() });
     expect(() => table.storage).toThrow(/table "t" partition 3 is not open/);
   });
 });

@@ -8,7 +8,7 @@ import { int64Codec, stringCodec } from '../src/codecs';
 import { defineGroup } from '../src/define_group';
 import { silentLogger } from '../src/logger';
 import { Processor } from '../src/processor';
-import { FakeKafka } from './fake_kafka';
+import { FaultyKafka } from './support/faulty_kafka';
 import { ScriptedKafka, until } from './support/scripted_group';
 
 const graph = () =>
@@ -20,8 +20,8 @@ const graph = () =>
 
 describe('Processor: co-partitioning of inputs and joined tables', () => {
   it('run() rejects when a joined table has a different partition count, naming both topics and counts', async () => {
-    // Plain FakeKafka: it has no group consumer, so a missing check fails fast with a different error.
-    const kafka = new FakeKafka();
+    // Plain FaultyKafka: it has no group consumer, so a missing check fails fast with a different error.
+    const kafka = new FaultyKafka();
     kafka.createTopic('clicks', 4);
     kafka.createTopic('users', 3, { 'cleanup.policy': 'compact' });
     const processor = new Processor(graph(), { client: kafka, logger: silentLogger });

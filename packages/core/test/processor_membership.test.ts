@@ -7,7 +7,8 @@ import { GokaError, type GroupConsumer, type KafkaMessage, type Producer, type T
 import { int64Codec, stringCodec } from '../src/codecs';
 import { defineGroup } from '../src/define_group';
 import { Processor } from '../src/processor';
-import { FakeKafka, recordingLogger } from './fake_kafka';
+import { FaultyKafka } from './support/faulty_kafka';
+import { recordingLogger } from './support/recording_logger';
 import { ManualProducer } from './support/manual_producer';
 import { ScriptedConsumer } from './support/scripted_group';
 
@@ -32,7 +33,7 @@ class MembershipConsumer extends ScriptedConsumer {
   }
 }
 
-class MembershipKafka extends FakeKafka {
+class MembershipKafka extends FaultyKafka {
   readonly consumer = new MembershipConsumer();
   /** When set, the processor's producer: acknowledgements are handed out by the test. */
   manual: ManualProducer | undefined;

@@ -57,9 +57,10 @@ describe('Processor stats: input delay and output bytes', () => {
     // Partition 0 processed nothing: no delay to report.
     expect(stats.partitions[0].input.in).toMatchObject({ count: 0, delayMs: 0 });
 
-    // Three emits: 6 + 7 + 'gone' (4, no value) bytes; partition 0 emitted nothing.
-    expect(stats.partitions[1].output.out).toEqual({ count: 3, bytes: 17 });
-    expect(stats.partitions[0].output.out).toBeUndefined();
+    // Three emits: 6 + 7 + 'gone' (4, no value) bytes; partition 0 emitted nothing. Counted when acknowledged.
+    await until('the emits are acknowledged', () => processor.stats().partitions[1].output.out?.count === 3);
+    expect(processor.stats().partitions[1].output.out).toEqual({ count: 3, bytes: 17 });
+    expect(processor.stats().partitions[0].output.out).toBeUndefined();
 
     await processor.stop();
     await running;

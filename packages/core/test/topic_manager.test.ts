@@ -1,10 +1,11 @@
 import { TopicMismatchError, UnknownTopicError } from '@goka-ts/api';
 import { TopicManager } from '../src/topic_manager';
-import { FakeKafka, recordingLogger } from './fake_kafka';
+import { FaultyKafka } from './support/faulty_kafka';
+import { recordingLogger } from './support/recording_logger';
 
 describe('TopicManager', () => {
   it('creates compacted tables and streams with configured replication and retention', async () => {
-    const kafka = new FakeKafka();
+    const kafka = new FaultyKafka();
     const tm = await TopicManager.connect(kafka, { tableReplication: 1, streamReplication: 1, streamRetentionMs: 3_600_000 });
     await tm.ensureTable('t', 4);
     await tm.ensureStream('s', 2);
@@ -19,13 +20,13 @@ describe('TopicManager', () => {
   });
 
   it('partitionCount of a missing topic rejects with UnknownTopicError', async () => {
-    const tm = await TopicManager.connect(new FakeKafka());
+    const tm = await TopicManager.connect(new FaultyKafka());
     await expect(tm.partitionCount('nope')).rejects.toBeInstanceOf(UnknownTopicError);
     await tm.close();
   });
 
   it('names every difference and applies the policy', async () => {
-    const kafka = new FakeKafka();
+    const kafka = new FaultyKafka();
     kafka.createTopic('bad', 3, { 'cleanup.policy': 'delete' }, 1);
     const fail = new TopicManager(kafka.admin(), { mismatch: 'fail', tableReplication: 2 });
     const err = await fail.ensureTable('bad', 4).catch((e: unknown) => e);
@@ -45,7 +46,7 @@ describe('TopicManager', () => {
   });
 
   it('by default fails on partition counts and warns on the rest', async () => {
-    const kafka = new FakeKafka();
+    const kafka = new FaultyKafka();
     kafka.createTopic('x', 3);
     const logger = recordingLogger();
     const tm = new TopicManager(kafka.admin(), { logger });
@@ -57,7 +58,7 @@ describe('TopicManager', () => {
   });
 
   it('validates arguments', () => {
-    const admin = new FakeKafka().admin();
+    const admin = new FaultyKafka().admin();
     expect(() => new TopicManager(admin, { tableReplication: 0 })).toThrow(/tableReplication/);
     expect(() => new TopicManager(admin, { streamRetentionMs: -5 })).toThrow(/streamRetentionMs/);
     return expect(new TopicManager(admin).ensureTable('t', 0)).rejects.toThrow(/positive integer partition count/);

@@ -1,10 +1,11 @@
 import { GokaError, MessageError } from '@goka-ts/api';
 import { int64Codec, murmur2Hasher, View } from '../src';
-import { FakeKafka, recordingLogger } from './fake_kafka';
+import { FaultyKafka } from './support/faulty_kafka';
+import { recordingLogger } from './support/recording_logger';
 
 /** A one-partition table whose second record is not an int64. */
-function badTable(): FakeKafka {
-  const kafka = new FakeKafka();
+function badTable(): FaultyKafka {
+  const kafka = new FaultyKafka();
   kafka.createTopic('t', 1, { 'cleanup.policy': 'compact' });
   kafka.append('t', 0, 'a', '1');
   kafka.append('t', 0, 'a', 'not a number');
@@ -44,7 +45,7 @@ describe('View onError (a table record the codec cannot decode)', () => {
   });
 
   it('unset: stores records unread and get() throws for a bad value, naming key and partition', async () => {
-    const kafka = new FakeKafka();
+    const kafka = new FaultyKafka();
     kafka.createTopic('t', 1, { 'cleanup.policy': 'compact' });
     kafka.append('t', murmur2Hasher.partition('a', 1), 'a', 'nope');
     const view = new View('t', int64Codec, { client: kafka });
@@ -57,6 +58,6 @@ describe('View onError (a table record the codec cannot decode)', () => {
   });
 
   it('rejects an unknown policy', () => {
-    expect(() => new View('t', int64Codec, { client: new FakeKafka(), onError: 'ignore' as never })).toThrow(/onError must be 'fail' or 'skip'/);
+    expect(() => new View('t', int64Codec, { client: new FaultyKafka(), onError: 'ignore' as never })).toThrow(/onError must be 'fail' or 'skip'/);
   });
 });

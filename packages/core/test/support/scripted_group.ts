@@ -1,10 +1,10 @@
 /**
- * Helpers to run a real Processor on the in-memory FakeKafka without a broker: FakeKafka has no
+ * Helpers to run a real Processor on the in-memory FaultyKafka without a broker: FaultyKafka has no
  * group consumer, so this one is driven by the test (assign partitions, hand in batches), and
  * accepts every commit. Used by the processor_*.test.ts / context_delete.test.ts files.
  */
 import type { GroupConsumer, GroupHandler, KafkaMessage, MessageBatch, TopicPartitionOffset } from '@goka-ts/api';
-import { FakeKafka } from '../fake_kafka';
+import { FaultyKafka } from './faulty_kafka';
 
 export class ScriptedConsumer implements GroupConsumer {
   handler: GroupHandler | undefined;
@@ -41,8 +41,8 @@ export class ScriptedConsumer implements GroupConsumer {
   }
 }
 
-/** FakeKafka whose group consumer is the scripted one. */
-export class ScriptedKafka extends FakeKafka {
+/** FaultyKafka whose group consumer is the scripted one. */
+export class ScriptedKafka extends FaultyKafka {
   readonly consumer = new ScriptedConsumer();
   override groupConsumer(): GroupConsumer {
     return this.consumer;

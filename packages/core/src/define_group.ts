@@ -1,6 +1,6 @@
 import type { Codec } from '@goka-ts/api';
 import { deadLetterTopicOf, errorPolicyProblem, resolveRetries, type ResolvedRetries } from './error_policy';
-import type { GraphInput, GroupGraph, GroupSpec, InputEdge, InputsEdge, TopicSuffixes, VisitorHandler } from './graph';
+import type { GraphInput, GroupGraph, GroupSpec, InputEdge, InputsEdge, TableCodec, TableTopic, TopicSuffixes, VisitorHandler } from './graph';
 
 /** Goka's suffixes: `<group>-table` and `<group>-loop`. */
 export const DEFAULT_SUFFIXES: TopicSuffixes = { table: '-table', loop: '-loop' };
@@ -19,9 +19,11 @@ const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
  * Defines and validates a group graph. The codecs of the edges type the callbacks:
  *
  * ```ts
+ * interface Click { readonly page: string }
+ *
  * const graph = defineGroup('clicks', {
- *   inputs: { 'user-clicks': { codec: json<Click>(), handler: (ctx, click) => ctx.setValue((ctx.value() ?? 0) + 1) } },
- *   persist: int64,
+ *   inputs: { 'user-clicks': { codec: jsonCodec<Click>(), handler: (ctx) => ctx.setValue((ctx.value() ?? 0) + 1) } },
+ *   persist: int64Codec, // the table "clicks-table"; ctx.value() is a number | undefined
  * });
  * ```
  *
@@ -119,9 +121,10 @@ export function defineGroup<
     group,
     spec,
     inputs,
-    tableTopic,
+    // Both are set exactly when `persist` is, which is what their conditional types say.
+    tableTopic: tableTopic as TableTopic<V>,
     loopTopic,
-    tableCodec: spec.persist,
+    tableCodec: spec.persist as TableCodec<V>,
     outputs,
     joins,
     lookups,

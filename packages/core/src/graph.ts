@@ -64,6 +64,23 @@ export interface GraphInput {
 }
 
 /**
+ * The type of a graph's table topic: `string` when `persist` gave the table a codec (its value type
+ * `V`), `undefined` without `persist` (`V` is then `never`). A graph whose `V` is not known here
+ * (`unknown` or `any`, e.g. a `GroupGraph` passed around untyped) may be either.
+ */
+export type TableTopic<V> = [V] extends [never] ? undefined : unknown extends V ? string | undefined : string;
+
+/** The type of a graph's table codec, present exactly when {@link TableTopic} is. */
+export type TableCodec<V> = [V] extends [never] ? undefined : unknown extends V ? Codec<V> | undefined : Codec<V>;
+
+/** What `View.of` needs of a graph: a group table whose values are `V` (every graph with `persist` has one). */
+export interface PersistedGraph<V> {
+  readonly group: string;
+  readonly tableTopic: string;
+  readonly tableCodec: Codec<V>;
+}
+
+/**
  * A validated group graph. The phantom type parameters carry the edge types to processors, views
  * and the tester; at run time only the fields below exist.
  */
@@ -72,10 +89,11 @@ export interface GroupGraph<M = unknown, S = unknown, V = unknown, O = unknown, 
   readonly spec: GroupSpec<M, S, V, O, J, L, LV>;
   /** Every input topic (inputs, streams and the loop), in declaration order. */
   readonly inputs: readonly GraphInput[];
-  /** `<group><suffix>` when the group persists, else undefined. */
-  readonly tableTopic: string | undefined;
+  /** `<group><suffix>` when the group persists, else undefined; typed as present when `persist` is given. */
+  readonly tableTopic: TableTopic<V>;
   readonly loopTopic: string | undefined;
-  readonly tableCodec: Codec<V> | undefined;
+  /** The `persist` codec; typed as present when `persist` is given. */
+  readonly tableCodec: TableCodec<V>;
   readonly outputs: ReadonlyMap<string, Codec<unknown>>;
   readonly joins: ReadonlyMap<string, Codec<unknown>>;
   readonly lookups: ReadonlyMap<string, Codec<unknown>>;

@@ -42,3 +42,6 @@ export type { PartitionTableOptions, TableReadOptions, RecordCheck } from './par
 // Fleet heartbeats (written by @goka-ts/service, read by @goka-ts/web's fleet page)
 export { heartbeatCodec, heartbeatKey, DEFAULT_HEARTBEAT_TOPIC } from './heartbeat';
 export type { Heartbeat, HeartbeatTopics } from './heartbeat';
+
+// Graph table typing (View.of)
+export type { PersistedGraph, TableTopic, TableCodec } from './graph';

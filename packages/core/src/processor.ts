@@ -17,7 +17,7 @@ import type { StateListener } from './view';
  * before it) is acknowledged.
  *
  * ```ts
- * const processor = new Processor(graph, { client: kafkajsClient({ brokers }) });
+ * const processor = new Processor(graph, { client }); // client: e.g. kafkajsClient({ brokers }) of @goka-ts/kafkajs
  * const done = processor.run();          // resolves after stop(), rejects with a MessageError on failure
  * await processor.waitRunning();
  * await processor.stop();

@@ -14,6 +14,7 @@ import {
 } from '@goka-ts/api';
 import { memoryStorage } from '@goka-ts/storage-memory';
 import { Backoff, sleep } from './backoff';
+import type { PersistedGraph } from './graph';
 import { murmur2Hasher } from './hasher_murmur2';
 import { silentLogger } from './logger';
 import { decodableRecords, type TableErrorPolicy } from './record_check';
@@ -61,7 +62,7 @@ export type StateListener = (state: ComponentState, previous: ComponentState) =>
  * A read-only local copy of a whole table (every partition), kept up to date.
  *
  * ```ts
- * const view = new View('clicks-table', int64Codec, { client });
+ * const view = new View('clicks-table', int64Codec, { client }); // or View.of(graph, { client })
  * const running = view.run(signal);
  * await view.waitRunning();
  * console.log(await view.get('user-1'));
@@ -95,6 +96,23 @@ export class View<T> {
     }
     const ar = options.autoReconnect;
     this.reconnect = ar ? { initialBackoffMs: 1000, maxBackoffMs: 30_000, ...(ar === true ? {} : ar) } : undefined;
+  }
+
+  /**
+   * A view of the group table of `graph`, typed and decoded by its `persist` codec. A graph without
+   * `persist` has no table and does not compile here.
+   *
+   * ```ts
+   * const graph = defineGroup('counter', { inputs: { clicks: { codec: stringCodec, handler: (ctx) => ctx.setValue((ctx.value() ?? 0) + 1) } }, persist: int64Codec });
+   * const view = View.of(graph, { client }); // a View<number> of "counter-table"
+   * ```
+   */
+  static of<V>(graph: PersistedGraph<V>, options: ViewOptions): View<V> {
+    // The type rules out a graph without a table; this catches casts and plain JavaScript.
+    if (graph.tableTopic === undefined || graph.tableCodec === undefined) {
+      throw new TypeError(`group "${graph.group}" has no table: View.of needs a graph with \`persist\``);
+    }
+    return new View(graph.tableTopic, graph.tableCodec, options);
   }
 
   get state(): ComponentState {

@@ -2,6 +2,7 @@ import { GokaError, StateError, UnknownTopicError } from '@goka-ts/api';
 import type { Admin, ComponentState, GroupConsumer, GroupHandler, Logger, MessageBatch, Producer, TopicPartitionOffset, ViewStats } from '@goka-ts/api';
 import { describeError } from './effect_holder';
 import { isTransientFailure } from './transient';
+import { MembershipLease, NO_DEADLINE } from './membership_lease';
 import type { GroupGraph } from './graph';
 import { PartitionProcessor } from './partition_processor';
 import { PartitionTransaction } from './partition_transaction';
@@ -20,10 +21,6 @@ export interface ProcessorRunHooks {
 }
 
 const RESOLVED = Promise.resolve();
-/** A membership proof without a deadline: there was nothing to commit, so nothing to prove with. */
-const NO_DEADLINE = Number.POSITIVE_INFINITY;
-/** How long a commit may go unanswered when the consumer options name no session timeout (ms). */
-const COMMIT_ANSWER_TIMEOUT_MS = 10_000;
 
 /**
  * One session of a processor, from topic checks to the consumer's close: everything a restart
@@ -63,6 +60,7 @@ export class ProcessorRun {
   private readonly options: ResolvedProcessorOptions;
   private readonly logger: Logger;
   private readonly exactlyOnce: boolean;
+  private readonly lease: MembershipLease;
 
   constructor(
     graph: GroupGraph,
@@ -73,6 +71,7 @@ export class ProcessorRun {
     this.options = options;
     this.logger = hooks.logger;
     this.exactlyOnce = options.guarantee === 'exactly-once';
+    this.lease = new MembershipLease(graph.group, options.consumer.sessionTimeoutMs, this.logger);
     this.haltPromise = new Promise((resolve) => (this.signalHalt = resolve));
     this.failedPromise = new Promise((resolve) => (this.signalFailed = resolve));
   }
@@ -548,51 +547,11 @@ export class ProcessorRun {
     return run;
   }
 
-  /**
-   * Commits; resolves with the moment (`performance.now()` ms) until which the accepted commit
-   * proves that this instance is still the member owning the partitions, or `undefined` when the
-   * group refused it.
-   *
-   * The proof is a lease: the coordinator accepted the commit while this member's session was alive
-   * and renewed it, so the session lasts at least one session timeout from the moment the commit
-   * was sent. Half of that is what writes may use; a process paused for longer (it reads the answer
-   * only after waking up, when its successor may already have taken over) gets a lease that has
-   * already run out, and the writes wait for the next proof. Adapters hold every table record to the
-   * lease up to the moment it leaves the process (`ProducerRecord.notAfter`).
-   *
-   * A commit without an answer within the session timeout counts as refused: by then the membership
-   * it would prove may be gone, and a revocation must not wait on it (a client that queues commits
-   * while the coordinator is unreachable would otherwise hold the rebalance, and the processor,
-   * until the broker returns).
-   */
-  private async commitOffsets(consumer: GroupConsumer, pps: readonly PartitionProcessor[], offsets: TopicPartitionOffset[]): Promise<number | undefined> {
-    const timeoutMs = this.options.consumer.sessionTimeoutMs ?? COMMIT_ANSWER_TIMEOUT_MS;
-    const sentAt = performance.now();
-    let timer: NodeJS.Timeout | undefined;
-    const unanswered = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new GokaError(`group "${this.graph.group}": the commit was not answered within ${timeoutMs} ms`)), timeoutMs);
-      timer.unref();
+  /** Commits `offsets` of `pps`; resolves with the membership lease it proves ({@link MembershipLease}), or `undefined`. */
+  private commitOffsets(consumer: GroupConsumer, pps: readonly PartitionProcessor[], offsets: TopicPartitionOffset[]): Promise<number | undefined> {
+    return this.lease.commit(consumer, offsets, () => {
+      for (const pp of pps) pp.markCommitted(offsets);
     });
-    try {
-      await Promise.race([consumer.commit(offsets), unanswered]);
-    } catch (error) {
-      // Not fatal: the offsets stay committable and go out with the next commit; at worst a new owner reprocesses them.
-      this.logger.warn('committing offsets failed', { error, offsets: offsets.map((o) => `${o.topic}/${o.partition}@${o.offset}`).join(',') });
-      return undefined;
-    } finally {
-      clearTimeout(timer);
-    }
-    for (const pp of pps) pp.markCommitted(offsets);
-    const notAfter = sentAt + timeoutMs / 2;
-    const answeredAfter = performance.now() - sentAt;
-    if (answeredAfter > timeoutMs / 2) {
-      this.logger.warn('a commit was answered too late to prove membership (was the process paused?); table writes wait for the next commit', {
-        answeredAfterMs: Math.round(answeredAfter),
-        sessionTimeoutMs: timeoutMs,
-      });
-      return undefined;
-    }
-    return notAfter;
   }
 
   // --- queries --------------------------------------------------------------------------------

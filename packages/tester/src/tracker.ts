@@ -30,7 +30,7 @@ export class Tracker<T> {
   private taken = 0;
   private unsubscribe: (() => void) | undefined;
 
-  /** @internal Built by `Tester.track`. */
+  /** Built by `Tester.track`, which subscribes it to the in-memory Kafka; not meant to be called directly. */
   constructor(
     readonly topic: string,
     private readonly codec: Codec<T>,

@@ -1,24 +1,18 @@
 import { GokaError, MessageError, StateError, StorageError } from '@goka-ts/api';
-import type { Codec, Headers, KafkaMessage, MessageBatch, PartitionProcessorStats, Producer, TopicPartitionOffset } from '@goka-ts/api';
-import type { EmitOptions } from './context';
+import type { Codec, KafkaMessage, MessageBatch, PartitionProcessorStats, Producer, TopicPartitionOffset } from '@goka-ts/api';
 import { CommitTracker } from './commit_tracker';
-import { ContextImpl, type ContextHost } from './context_impl';
+import { CallbackEffects, type LookupSource } from './callback_effects';
+import { ContextImpl } from './context_impl';
 import { deadLetterTopics } from './dead_letter';
-import { describeError, type EffectOwner } from './effect_holder';
+import { describeError } from './effect_holder';
 import { FailedMessages } from './failed_messages';
 import type { GraphInput, GroupGraph, VisitorHandler } from './graph';
-import { oversized, recordBytes } from './message_size';
 import type { PartitionTable } from './partition_table';
 import type { ResolvedProcessorOptions } from './processor_options';
 import type { PartitionTransaction, RecordSender } from './partition_transaction';
-import { InputCounters, OutputCounters, snapshotAll } from './processor_stats';
+import { InputCounters, snapshotAll } from './processor_stats';
 import { TableWriteBuffer } from './table_write_buffer';
 import { VisitorContextImpl, VisitRun } from './visitor_context';
-
-/** Something `ctx.lookup` can read any key of (a View). */
-export interface LookupSource {
-  get(key: string): Promise<unknown>;
-}
 
 export interface PartitionProcessorDeps {
   readonly graph: GroupGraph;
@@ -63,7 +57,7 @@ const NEVER = new Promise<never>(() => undefined);
  * Runs the group's callbacks for one partition number (of every input topic and the loop), owns the
  * partition's commit trackers and table write buffer, and serialises batches and visits.
  */
-export class PartitionProcessor implements ContextHost {
+export class PartitionProcessor {
   readonly group: string;
   readonly partition: number;
   private readonly graph: GroupGraph;
@@ -78,12 +72,9 @@ export class PartitionProcessor implements ContextHost {
   /** Next offset last committed per input topic. */
   private readonly committed = new Map<string, number>();
   private readonly inputStats = new Map<string, InputCounters>();
-  private readonly outputStats = new Map<string, OutputCounters>();
   private readonly writes: TableWriteBuffer | undefined;
-  /** Group-table values read from storage; valid while no buffered write replaces them (writes evict). */
-  private readonly readCache = new Map<string, Buffer | undefined>();
-  /** Joined-table values of the current batch's keys (joined tables change under us, so per batch). */
-  private readonly joinValues = new Map<string, Map<string, Buffer | undefined>>();
+  /** Reads and effects of the callbacks (the contexts' host). */
+  private readonly effects: CallbackEffects;
   private exclusiveTail: Promise<unknown> = Promise.resolve();
   /** The error policy: what becomes of messages whose decode or callback failed. */
   private readonly failures: FailedMessages;
@@ -104,7 +95,6 @@ export class PartitionProcessor implements ContextHost {
       this.trackers.set(input.topic, new CommitTracker());
       this.inputStats.set(input.topic, new InputCounters());
     }
-    for (const topic of deps.graph.joins.keys()) this.joinValues.set(topic, new Map());
     if (deps.table && deps.graph.tableTopic) {
       const topic = deps.graph.tableTopic;
       this.writes = new TableWriteBuffer(
@@ -123,6 +113,7 @@ export class PartitionProcessor implements ContextHost {
         deps.transaction !== undefined,
       );
     }
+    this.effects = new CallbackEffects({ ...deps, producer: this.producer, writes: this.writes });
   }
 
   /** Processes a batch after any running batch or visit of this partition. */
@@ -155,7 +146,7 @@ export class PartitionProcessor implements ContextHost {
       const key = messages[i].key;
       keys[i] = key === null ? '' : key.toString('utf8');
     }
-    await this.prefetch(keys);
+    await this.effects.prefetch(keys);
 
     const codec = input.codec;
     const handler = input.handler as (ctx: ContextImpl, message: unknown) => unknown;
@@ -188,7 +179,7 @@ export class PartitionProcessor implements ContextHost {
           break;
         }
       }
-      const ctx = new ContextImpl(this, tracker, seq, topic, keys[i], m.offset, m.timestamp, m.headers);
+      const ctx = new ContextImpl(this.effects, tracker, seq, topic, keys[i], m.offset, m.timestamp, m.headers);
       let result: unknown;
       try {
         result = handler(ctx, decoded);
@@ -214,7 +205,7 @@ export class PartitionProcessor implements ContextHost {
    * a success. The decoded message is reused, not decoded again: a callback that changed it sees the change.
    */
   private async callAgain(handler: (ctx: ContextImpl, message: unknown) => unknown, topic: string, key: string, m: KafkaMessage, decoded: unknown, tracker: CommitTracker, seq: number): Promise<MessageError | undefined> {
-    const ctx = new ContextImpl(this, tracker, seq, topic, key, m.offset, m.timestamp, m.headers);
+    const ctx = new ContextImpl(this.effects, tracker, seq, topic, key, m.offset, m.timestamp, m.headers);
     try {
       await handler(ctx, decoded);
     } catch (error) {
@@ -234,163 +225,6 @@ export class PartitionProcessor implements ContextHost {
       if (this.resumeFrom!.size === 0) this.resumeFrom = undefined;
     }
     return messages[0].offset >= floor ? messages : messages.filter((m) => m.offset >= floor);
-  }
-
-  /** Reads the group table and joined tables for the batch's keys, one storage read per distinct key. */
-  private async prefetch(keys: readonly string[]): Promise<void> {
-    const reads: Promise<unknown>[] = [];
-    const table = this.deps.table;
-    const writes = this.writes;
-    const cache = this.readCache;
-    if (table && writes) {
-      // Applied writes leave the buffer; their values stay readable from the cache, which is what
-      // storage holds now, so hot keys are not read back from storage after every commit interval.
-      if (cache.size > this.options.maxBufferedWrites) cache.clear();
-      writes.prune(this.cacheApplied);
-      const storage = table.storage;
-      for (const key of keys) {
-        if (writes.has(key) || cache.has(key)) continue;
-        cache.set(key, undefined); // reserve: one read per key
-        reads.push(storage.get(key).then((v) => void cache.set(key, v)));
-      }
-    }
-    for (const [topic, joined] of this.deps.joined) {
-      const values = this.joinValues.get(topic)!;
-      values.clear();
-      const storage = joined.storage;
-      for (const key of keys) {
-        if (values.has(key)) continue;
-        values.set(key, undefined);
-        reads.push(storage.get(key).then((v) => void values.set(key, v)));
-      }
-    }
-    if (reads.length === 0) return;
-    try {
-      await Promise.all(reads);
-    } catch (error) {
-      throw new GokaError(`group "${this.group}", partition ${this.partition}: reading table values from local storage failed: ${describeError(error)}`, { cause: error });
-    }
-  }
-
-  private readonly cacheApplied = (key: string, value: Buffer | null): void => {
-    this.readCache.set(key, value ?? undefined);
-  };
-
-  // --- ContextHost ------------------------------------------------------------------------------
-
-  tableValue(key: string, owner: EffectOwner): unknown {
-    const codec = this.graph.tableCodec as Codec<unknown> | undefined;
-    if (!codec || !this.writes) return owner.fail(new StateError('no group table'), 'ctx.value() needs a group table: add `persist` with the table codec to the group');
-    let bytes = this.writes.get(key);
-    if (bytes === undefined) bytes = this.readCache.get(key);
-    if (bytes === undefined || bytes === null) return undefined;
-    try {
-      return codec.decode(bytes);
-    } catch (error) {
-      return owner.fail(error, `cannot decode the value of key ${JSON.stringify(key)} in table "${this.graph.tableTopic}" with codec "${codec.name}": ${describeError(error)}`);
-    }
-  }
-
-  writeTable(key: string, value: unknown, remove: boolean, owner: EffectOwner): void {
-    const codec = this.graph.tableCodec as Codec<unknown> | undefined;
-    const call = remove ? 'ctx.delete()' : 'ctx.setValue()';
-    if (!codec || !this.writes) return owner.fail(new StateError('no group table'), `${call} needs a group table: add \`persist\` with the table codec to the group`);
-    let bytes: Buffer | null = null;
-    if (!remove) {
-      try {
-        bytes = codec.encode(value);
-      } catch (error) {
-        return owner.fail(error, `ctx.setValue(): cannot encode the value with codec "${codec.name}" of table "${this.graph.tableTopic}": ${describeError(error)}`);
-      }
-      if (!Buffer.isBuffer(bytes)) {
-        return owner.fail(new TypeError('codec returned no Buffer'), `ctx.setValue(): codec "${codec.name}" of table "${this.graph.tableTopic}" returned ${describeError(bytes)} instead of a Buffer`);
-      }
-    }
-    // A UTF-8 key has at most 3 bytes per UTF-16 unit: the exact size is computed only near the limit.
-    const limit = this.options.maxMessageBytes;
-    if (bytes && bytes.length + 3 * key.length > limit) {
-      const tooLarge = oversized(this.graph.tableTopic!, key, bytes.length + Buffer.byteLength(key), limit);
-      if (tooLarge) return owner.fail(tooLarge, `ctx.setValue(): ${tooLarge.message}`);
-    }
-    this.readCache.delete(key);
-    this.writes.put(key, bytes, owner);
-  }
-
-  emit(owner: EffectOwner, topic: string, key: string, value: unknown, options: EmitOptions | undefined, loop: boolean): void {
-    let codec: Codec<unknown> | undefined;
-    let target = topic;
-    if (loop) {
-      const loopEdge = this.graph.spec.loop as { codec: Codec<unknown> } | undefined;
-      if (!loopEdge || !this.graph.loopTopic) return owner.fail(new StateError('no loop'), 'ctx.loopback() needs a loop: add `loop` with a codec and callback to the group');
-      codec = loopEdge.codec;
-      target = this.graph.loopTopic;
-    } else {
-      codec = this.graph.outputs.get(topic);
-      if (!codec) {
-        const declared = [...this.graph.outputs.keys()].map((t) => `"${t}"`).join(', ') || 'none';
-        return owner.fail(new StateError(`undeclared output ${topic}`), `ctx.emit() to undeclared topic ${JSON.stringify(topic)}; declared outputs: ${declared}`);
-      }
-    }
-    const call = loop ? 'ctx.loopback()' : `ctx.emit() to topic "${target}"`;
-    if (typeof key !== 'string') return owner.fail(new TypeError('key must be a string'), `${call}: the key must be a string, got ${typeof key}`);
-    let bytes: Buffer | null = null;
-    if (value !== null) {
-      try {
-        bytes = codec.encode(value);
-      } catch (error) {
-        return owner.fail(error, `${call}: cannot encode the value with codec "${codec.name}": ${describeError(error)}`);
-      }
-    }
-    const partitions = this.deps.topicPartitions.get(target);
-    if (partitions === undefined) return owner.fail(new StateError(`no partition count for ${target}`), `${call}: the partition count of the topic is unknown`);
-    const partition = this.options.hasher.partition(key, partitions);
-    const keyBytes = Buffer.from(key, 'utf8');
-    const headers = mergeHeaders(this.options.defaultHeaders, options?.headers);
-    let counters = this.outputStats.get(target);
-    if (!counters) this.outputStats.set(target, (counters = new OutputCounters()));
-    const out = counters;
-    const size = keyBytes.length + (bytes === null ? 0 : bytes.length);
-    const tooLarge = oversized(target, key, recordBytes(keyBytes, bytes, headers), this.options.maxMessageBytes);
-    if (tooLarge) return owner.fail(tooLarge, `${call}: ${tooLarge.message}`);
-    owner.hold();
-    // Counted once Kafka has it: an emit that fails stops the processor and was never output.
-    this.producer.send({ topic: target, partition, key: keyBytes, value: bytes, headers }).then(
-      () => {
-        out.count++;
-        out.bytes += size;
-        owner.release();
-      },
-      (error) => owner.effectFailed(`${call} failed`, error),
-    );
-  }
-
-  joinValue(table: string, key: string, owner: EffectOwner): unknown {
-    const codec = this.graph.joins.get(table);
-    const values = this.joinValues.get(table);
-    if (!codec || !values) {
-      const declared = [...this.graph.joins.keys()].map((t) => `"${t}"`).join(', ') || 'none';
-      return owner.fail(new StateError(`undeclared join ${table}`), `ctx.join() of undeclared table ${JSON.stringify(table)}; declared joins: ${declared}`);
-    }
-    const bytes = values.get(key);
-    if (bytes === undefined) return undefined;
-    try {
-      return codec.decode(bytes);
-    } catch (error) {
-      return owner.fail(error, `cannot decode the value of key ${JSON.stringify(key)} in joined table "${table}" with codec "${codec.name}": ${describeError(error)}`);
-    }
-  }
-
-  lookup(table: string, key: string, owner: EffectOwner): Promise<unknown> {
-    const source = this.deps.lookups.get(table);
-    if (!source) {
-      const declared = [...this.graph.lookups.keys()].map((t) => `"${t}"`).join(', ') || 'none';
-      return owner.fail(new StateError(`undeclared lookup ${table}`), `ctx.lookup() of undeclared table ${JSON.stringify(table)}; declared lookups: ${declared}`);
-    }
-    return source.get(key);
-  }
-
-  reportFailure(error: Error): void {
-    this.deps.reportFailure(error);
   }
 
   // --- commits, draining, reads -----------------------------------------------------------------
@@ -552,8 +386,8 @@ export class PartitionProcessor implements ContextHost {
         // The visitor's value() reads the entry through the cache; dropped again afterwards so a
         // visit of a large table does not keep it all in memory.
         const cached = !writes.has(key);
-        if (cached) this.readCache.set(key, value);
-        const ctx = new VisitorContextImpl(this, run, key);
+        if (cached) this.effects.readCache.set(key, value);
+        const ctx = new VisitorContextImpl(this.effects, run, key);
         try {
           const result = call(ctx, meta);
           if (result !== undefined && typeof (result as PromiseLike<unknown>).then === 'function') await result;
@@ -561,7 +395,7 @@ export class PartitionProcessor implements ContextHost {
           if (!run.failure) run.fail(new GokaError(`group "${this.group}", visitor "${name}", partition ${this.partition}, key ${JSON.stringify(key)}: ${describeError(error)}`, { cause: error }));
         } finally {
           ctx.finish();
-          if (cached) this.readCache.delete(key);
+          if (cached) this.effects.readCache.delete(key);
         }
         visited++;
       }
@@ -582,7 +416,7 @@ export class PartitionProcessor implements ContextHost {
         ? { ...base, writes: base.writes + writes.writes, recovery: { ...base.recovery, offset: Math.max(base.recovery.offset, writes.appliedOffset) } }
         : base;
     }
-    return { table, joined, input: snapshotAll(this.inputStats), output: snapshotAll(this.outputStats) };
+    return { table, joined, input: snapshotAll(this.inputStats), output: snapshotAll(this.effects.outputStats) };
   }
 
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
@@ -595,10 +429,4 @@ export class PartitionProcessor implements ContextHost {
 /** A deadline for the producer: none for an unlimited one. */
 function deadline(notAfter: number | undefined): number | undefined {
   return notAfter === undefined || notAfter === Number.POSITIVE_INFINITY ? undefined : notAfter;
-}
-
-function mergeHeaders(defaults: Headers | undefined, own: Headers | undefined): Headers | undefined {
-  if (!defaults) return own;
-  if (!own) return defaults;
-  return { ...defaults, ...own };
 }

@@ -12,7 +12,7 @@ import {
   type ProduceResult,
 } from '@goka-ts/api';
 import { murmur2Hasher } from './hasher_murmur2';
-import { silentLogger } from './logger';
+import { defaultLogger } from './logger';
 import { checkMaxMessageBytes, oversized, recordBytes } from './message_size';
 
 export interface EmitterOptions {
@@ -22,6 +22,7 @@ export interface EmitterOptions {
   /** Headers added to every record; per-emit headers win on name clashes. */
   readonly defaultHeaders?: Headers;
   readonly producer?: ProducerConfig;
+  /** Where the component logs. Default {@link defaultLogger}: stderr at `'warn'` (env `GOKA_LOG_LEVEL` overrides); {@link silentLogger} quiets it. */
   readonly logger?: Logger;
   /**
    * Largest record (key, value and headers) an emit may send; larger ones reject with a
@@ -80,7 +81,7 @@ export class Emitter<T> {
   ) {
     this.hasher = options.hasher ?? murmur2Hasher;
     this.defaultHeaders = options.defaultHeaders;
-    this.logger = options.logger ?? silentLogger;
+    this.logger = options.logger ?? defaultLogger();
     this.maxMessageBytes = checkMaxMessageBytes(`emitter for topic "${topic}"`, options.maxMessageBytes);
   }
 

@@ -8,7 +8,7 @@ export { murmur2Hasher, murmur2 } from './hasher_murmur2';
 export { fnv1aHasher, fnv1a32 } from './hasher_fnv1a';
 
 // Logging and retries
-export { consoleLogger, silentLogger, withFields, defaultLogLevel } from './logger';
+export { consoleLogger, silentLogger, withFields, defaultLogLevel, defaultLogger } from './logger';
 export type { LogLevel, ConsoleLoggerOptions } from './logger';
 export { Backoff, sleep, retry } from './backoff';
 export type { BackoffOptions, RetryOptions } from './backoff';

@@ -14,10 +14,21 @@ export interface ConsoleLoggerOptions {
   readonly write?: (line: string) => void;
 }
 
-/** The default level: env `GOKA_LOG_LEVEL` when it names a level, else `'info'`. */
-export function defaultLogLevel(): LogLevel {
+/** The default level: env `GOKA_LOG_LEVEL` when it names a level, else `fallback` (`'info'`). */
+export function defaultLogLevel(fallback: LogLevel = 'info'): LogLevel {
   const env = process.env.GOKA_LOG_LEVEL?.trim().toLowerCase();
-  return env && env in SEVERITY ? (env as LogLevel) : 'info';
+  return env && env in SEVERITY ? (env as LogLevel) : fallback;
+}
+
+/**
+ * The logger of every component built without a `logger` option (Processor, View, Emitter,
+ * TopicManager): a {@link consoleLogger} on stderr at env `GOKA_LOG_LEVEL`, else `'warn'`. Warnings
+ * and errors are what an operator must see (a skipped message, a lost connection, a topic that does
+ * not match its specification); progress lines (`'info'`) only on request. Pass
+ * {@link silentLogger} to quiet a component, or your own {@link Logger} to route its lines.
+ */
+export function defaultLogger(): Logger {
+  return consoleLogger({ level: defaultLogLevel('warn') });
 }
 
 /**

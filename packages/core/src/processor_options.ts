@@ -2,7 +2,7 @@ import type { Hasher, Headers, KafkaClient, Logger, ProducerConfig, StartOffset,
 import { memoryStorage } from '@goka-ts/storage-memory';
 import { murmur2Hasher } from './hasher_murmur2';
 import { errorPolicyProblem, resolveRetries, type ErrorPolicy, type ResolvedRetries, type RetryPolicy } from './error_policy';
-import { consoleLogger } from './logger';
+import { defaultLogger } from './logger';
 import { checkMaxMessageBytes } from './message_size';
 import type { TopicManagerOptions } from './topic_manager';
 
@@ -87,6 +87,7 @@ export interface ProcessorOptions {
   readonly commitIntervalMs?: number;
   /** Buffered table writes (distinct keys) per partition that trigger a send before the interval is up. Default 10 000. */
   readonly maxBufferedWrites?: number;
+  /** Where the component logs. Default {@link defaultLogger}: stderr at `'warn'` (env `GOKA_LOG_LEVEL` overrides); {@link silentLogger} quiets it. */
   readonly logger?: Logger;
   /**
    * What becomes of an input message that fails (decode error, callback throw or rejection,
@@ -181,7 +182,7 @@ export function resolveProcessorOptions(group: string, options: ProcessorOptions
     consumer: options.consumer ?? {},
     commitIntervalMs,
     maxBufferedWrites,
-    logger: options.logger ?? consoleLogger(),
+    logger: options.logger ?? defaultLogger(),
     ...resolveFailureOptions(group, options),
   };
 }

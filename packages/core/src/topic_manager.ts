@@ -1,6 +1,6 @@
 import { GokaError, TopicExistsError, TopicMismatchError, UnknownTopicError, type Admin, type KafkaClient, type Logger, type TopicDescription } from '@goka-ts/api';
 import { Backoff, sleep } from './backoff';
-import { silentLogger } from './logger';
+import { defaultLogger } from './logger';
 
 /** What to do when an existing topic differs from what a component needs. */
 export type MismatchPolicy = 'ignore' | 'warn' | 'fail';
@@ -21,6 +21,7 @@ export interface TopicManagerOptions {
   readonly mismatch?: MismatchPolicy;
   /** How long a topic that another instance just created may stay invisible before start-up fails (ms). Default 30 000. */
   readonly existsWaitMs?: number;
+  /** Where the component logs. Default {@link defaultLogger}: stderr at `'warn'` (env `GOKA_LOG_LEVEL` overrides); {@link silentLogger} quiets it. */
   readonly logger?: Logger;
 }
 
@@ -50,7 +51,7 @@ export class TopicManager {
     }
     this.streamRetentionMs = options.streamRetentionMs;
     this.mismatch = options.mismatch;
-    this.logger = options.logger ?? silentLogger;
+    this.logger = options.logger ?? defaultLogger();
     this.ownsAdmin = ownsAdmin;
     this.existsWaitMs = options.existsWaitMs ?? 30_000;
   }

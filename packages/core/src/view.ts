@@ -16,7 +16,7 @@ import { memoryStorage } from '@goka-ts/storage-memory';
 import { Backoff, sleep } from './backoff';
 import type { PersistedGraph } from './graph';
 import { murmur2Hasher } from './hasher_murmur2';
-import { silentLogger } from './logger';
+import { defaultLogger } from './logger';
 import { decodableRecords, type TableErrorPolicy } from './record_check';
 import { isConnectionFailure } from './transient';
 import { followTables, PartitionTable, recoverTables } from './partition_table';
@@ -40,6 +40,7 @@ export interface ViewOptions {
    * Default off: a connection failure rejects `run()`.
    */
   readonly autoReconnect?: boolean | ViewReconnectOptions;
+  /** Where the component logs. Default {@link defaultLogger}: stderr at `'warn'` (env `GOKA_LOG_LEVEL` overrides); {@link silentLogger} quiets it. */
   readonly logger?: Logger;
   /** Longest time a fetch waits for data (ms). */
   readonly maxWaitMs?: number;
@@ -90,7 +91,7 @@ export class View<T> {
   ) {
     this.hasher = options.hasher ?? murmur2Hasher;
     this.storage = options.storage ?? memoryStorage();
-    this.logger = options.logger ?? silentLogger;
+    this.logger = options.logger ?? defaultLogger();
     if (options.onError !== undefined && options.onError !== 'fail' && options.onError !== 'skip') {
       throw new TypeError(`view of table "${table}": onError must be 'fail' or 'skip', got ${JSON.stringify(options.onError)}`);
     }

@@ -122,7 +122,7 @@ describe('View (in-memory client with injected faults)', () => {
   it('with autoReconnect, stop during the backoff wait ends at once', async () => {
     const kafka = new FaultyKafka();
     kafka.failAdminConnects = 1;
-    const view = new View('t', int64Codec, { client: kafka, autoReconnect: { initialBackoffMs: 60_000, maxBackoffMs: 60_000 } });
+    const view = new View('t', int64Codec, { client: kafka, autoReconnect: { initialBackoffMs: 60_000, maxBackoffMs: 60_000 }, logger: recordingLogger() });
     const running = view.run();
     await waitFor(() => kafka.failAdminConnects === 0);
     const started = Date.now();

@@ -4,5 +4,7 @@
  */
 export { MonitorServer } from './monitor_server';
 export type { MonitorServerOptions } from './monitor_server';
+export { HttpError } from './http_error';
+export type { MonitorRoute, RouteHandler, RouteOptions } from './routes';
 export type { ActionStatus } from './action_runner';
 export type { ActionSpec, MonitoredProcessor, MonitoredView } from './sources';

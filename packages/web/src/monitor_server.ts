@@ -1,28 +1,43 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { AccessGuard } from './access_guard';
 import { ActionRunner, type ActionStatus } from './action_runner';
+import { HttpError } from './http_error';
 import { toJson } from './json_value';
 import { actionsPage, indexPage, processorPage, queryPage, viewPage } from './pages';
+import type { HtmlPage } from './page_shell';
+import { RouteTable, type MonitorRoute, type RouteHandler, type RouteOptions } from './routes';
 import type { ActionSpec, MonitoredProcessor, MonitoredView } from './sources';
 
 /** Options of {@link MonitorServer}. */
 export interface MonitorServerOptions {
-  /** Default `127.0.0.1`: the monitor has no authentication, so it is not exposed unless asked. */
+  /**
+   * Address to listen on. Default `127.0.0.1`: the pages and the JSON API can be read without a
+   * token, so the monitor is not exposed beyond the machine unless asked.
+   */
   readonly host?: string;
   /** Default 0 (any free port; {@link MonitorServer.listen} says which). */
   readonly port?: number;
   /** Shown in the pages' titles. Default `"goka-ts"`. */
   readonly title?: string;
+  /**
+   * Shared secret (at least 16 characters) that actions and protected extra routes require, sent as
+   * `Authorization: Bearer <token>` (or `X-Goka-Token`); the actions page asks for it. Without a
+   * token every protected request is refused with 403.
+   */
+  readonly token?: string;
+  /**
+   * Host names (without port) the monitor answers to in the `Host` header; other requests get 421.
+   * Default: `127.0.0.1`, `localhost` and `[::1]` when listening on loopback (so a page of another
+   * site cannot read the monitor through DNS rebinding), any host otherwise.
+   */
+  readonly allowedHosts?: readonly string[];
+  /** Extra routes on the same server, e.g. health checks; see {@link MonitorServer.route}. */
+  readonly routes?: readonly MonitorRoute[];
 }
 
 /** Largest request body accepted (an action's start value). */
 const BODY_LIMIT_BYTES = 64 * 1024;
-
-class HttpError extends Error {
-  constructor(readonly status: number, message: string) {
-    super(message);
-  }
-}
 
 /**
  * Goka's web package for goka-ts: a monitor of processors and views (an index, a page per component,
@@ -39,10 +54,27 @@ export class MonitorServer {
   private readonly views = new Map<string, MonitoredView>();
   private readonly actions = new Map<string, ActionRunner>();
   private readonly title: string;
+  private readonly host: string;
+  private readonly guard: AccessGuard;
+  private readonly routes = new RouteTable();
   private server: http.Server | undefined;
 
   constructor(private readonly options: MonitorServerOptions = {}) {
     this.title = options.title ?? 'goka-ts';
+    this.host = options.host ?? '127.0.0.1';
+    this.guard = new AccessGuard(options.token, options.allowedHosts ?? AccessGuard.defaultHosts(this.host));
+    for (const r of options.routes ?? []) this.routes.add(r);
+  }
+
+  /**
+   * Serves `handler` for `method` requests to exactly `path` (e.g. `GET /healthz`) on the monitor's
+   * server, before the monitor's own pages; a path the monitor serves itself (`/`, `/query`,
+   * `/actions`, `/fleet`, `/api/...`, `/processors/...`, `/views/...`) is refused. A route needs the
+   * token unless `options.requireToken` is `false`. Can be called before or after {@link listen}.
+   */
+  route(method: string, path: string, handler: RouteHandler, options: RouteOptions = {}): this {
+    this.routes.add({ ...options, method, path, handler });
+    return this;
   }
 
   /** Shows a processor (by its group). */
@@ -76,13 +108,14 @@ export class MonitorServer {
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1', () => {
+      server.listen(this.options.port ?? 0, this.host, () => {
         server.off('error', reject);
         resolve();
       });
     });
     const address = server.address() as AddressInfo;
-    return `http://${address.address}:${address.port}`;
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    return `http://${host}:${address.port}`;
   }
 
   /** Stops running actions, closes every connection and the server. */
@@ -97,7 +130,14 @@ export class MonitorServer {
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     try {
+      this.guard.checkHost(req);
       const url = new URL(req.url ?? '/', 'http://monitor');
+      const route = this.routes.find(req.method ?? 'GET', url.pathname);
+      if (route === 'wrong-method') throw new HttpError(405, `${req.method} is not allowed on ${url.pathname}`);
+      if (route) {
+        if (route.requireToken) this.guard.checkProtected(req);
+        return await route.handler(req, res, url);
+      }
       const path = url.pathname.split('/').filter(Boolean).map(decodePathPart);
       if (path[0] === 'api') return await this.api(req, res, path.slice(1), url);
       if (req.method !== 'GET') throw new HttpError(405, `${req.method} is not allowed here`);
@@ -106,13 +146,14 @@ export class MonitorServer {
       const status = error instanceof HttpError ? error.status : 500;
       const message = error instanceof Error ? error.message : String(error);
       if (!res.headersSent) {
-        res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8' });
+        const headers = error instanceof HttpError ? error.headers : {};
+        res.writeHead(status, { ...SECURITY_HEADERS, ...headers, 'Content-Type': 'application/json; charset=utf-8' });
         res.end(toJson({ error: message }));
       } else res.destroy();
     }
   }
 
-  private page(path: string[]): string {
+  private page(path: string[]): HtmlPage {
     const [section, name, extra] = path;
     if (extra !== undefined) throw new HttpError(404, `no page /${path.join('/')}`);
     if (section === undefined) return indexPage(this.title);
@@ -134,6 +175,7 @@ export class MonitorServer {
     const get = req.method === 'GET';
     if (extra === undefined && section === 'actions' && name !== undefined && verb !== undefined) {
       if (req.method !== 'POST') throw new HttpError(405, `use POST to ${verb} an action`);
+      this.guard.checkProtected(req);
       return this.json(res, 200, await this.actOn(name, verb, req));
     }
     if (!get) throw new HttpError(405, `${req.method} is not allowed on /api/${path.join('/')}`);
@@ -209,15 +251,23 @@ export class MonitorServer {
   }
 
   private json(res: http.ServerResponse, status: number, body: unknown): void {
-    res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
+    res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': 'application/json; charset=utf-8' });
     res.end(toJson(body));
   }
 
-  private html(res: http.ServerResponse, body: string): void {
-    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
-    res.end(body);
+  private html(res: http.ServerResponse, page: HtmlPage): void {
+    res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Security-Policy': page.csp, 'Content-Type': 'text/html; charset=utf-8' });
+    res.end(page.html);
   }
 }
+
+/** Sent with every answer: no caching of table contents, no content sniffing, no framing of the pages. */
+const SECURITY_HEADERS = {
+  'Cache-Control': 'no-store',
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+  'Referrer-Policy': 'no-referrer',
+} as const;
 
 /** An optional JSON object body, at most {@link BODY_LIMIT_BYTES}; an empty body is `{}`. */
 async function readJsonObject(req: http.IncomingMessage): Promise<Record<string, unknown>> {

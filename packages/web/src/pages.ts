@@ -1,69 +1,7 @@
-/**
- * The monitor's HTML pages. Each is static HTML plus a small script that reads the JSON API and
- * builds the page with DOM calls (`textContent`, never `innerHTML` with data), so keys and values
- * from Kafka cannot inject markup. Pages refresh themselves every two seconds.
- */
+/** The monitor's pages: the index, a page per processor and per view, query and actions (see {@link page}). */
+import { page, scriptJson, type HtmlPage } from './page_shell';
 
-const STYLE = `
-body { font: 14px/1.4 system-ui, sans-serif; margin: 0; color: #222; }
-nav { background: #243447; padding: 8px 16px; }
-nav a { color: #fff; margin-right: 16px; text-decoration: none; }
-main { padding: 16px; }
-table { border-collapse: collapse; margin: 8px 0 16px; }
-th, td { border: 1px solid #ccc; padding: 4px 8px; text-align: left; }
-th { background: #f3f3f3; }
-.state-running { color: #1a7f37; } .state-failed { color: #cf222e; } .state-recovering { color: #9a6700; }
-pre { background: #f6f8fa; padding: 8px; }
-.error { color: #cf222e; }
-`;
-
-/** Code shared by every page's script. */
-const CLIENT_COMMON = `
-const $ = (id) => document.getElementById(id);
-function el(tag, text, attrs) {
-  const e = document.createElement(tag);
-  if (text !== undefined) e.textContent = String(text);
-  for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, v);
-  return e;
-}
-function table(headers, rows) {
-  const t = el('table');
-  const head = el('tr');
-  for (const h of headers) head.appendChild(el('th', h));
-  t.appendChild(head);
-  for (const row of rows) {
-    const tr = el('tr');
-    for (const cell of row) tr.appendChild(cell instanceof Node ? wrap(cell) : el('td', cell));
-    t.appendChild(tr);
-  }
-  return t;
-}
-function wrap(node) { const td = el('td'); td.appendChild(node); return td; }
-function state(s) { return el('span', s, { class: 'state-' + s }); }
-async function getJson(url) {
-  const res = await fetch(url);
-  const body = await res.json();
-  if (!res.ok) throw new Error(body.error || res.statusText);
-  return body;
-}
-/** Runs \`fn\` now and every two seconds; a failure shows in #error until the next success. */
-function showError(e) { $('error').textContent = e.message; }
-function poll(fn) {
-  const run = () => fn().then(() => { $('error').textContent = ''; }, showError);
-  run();
-  setInterval(run, 2000);
-}
-`;
-
-function page(title: string, heading: string, body: string, script: string): string {
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
-<body><nav><a href="/">Monitor</a><a href="/query">Query</a><a href="/actions">Actions</a></nav>
-<main><h1 id="heading">${escapeHtml(heading)}</h1>${body}</main>
-<script>${CLIENT_COMMON}${script}</script></body></html>`;
-}
-
-export function indexPage(title: string): string {
+export function indexPage(title: string): HtmlPage {
   return page(title, title, '<h2>Processors</h2><div id="processors"></div><h2>Views</h2><div id="views"></div><p id="error" class="error"></p>', `
 poll(async () => {
   const c = await getJson('/api/components');
@@ -75,7 +13,7 @@ poll(async () => {
 }
 
 /** One processor: its state and, per partition, table recovery and input / output counters. */
-export function processorPage(title: string, group: string): string {
+export function processorPage(title: string, group: string): HtmlPage {
   return page(`${group} - ${title}`, `Processor ${group}`, '<p>State: <span id="state"></span></p><div id="partitions"></div><p id="error" class="error"></p>', `
 const group = ${scriptJson(group)};
 poll(async () => {
@@ -94,7 +32,7 @@ poll(async () => {
 }
 
 /** One view: its state and the recovery of every partition. */
-export function viewPage(title: string, tableName: string): string {
+export function viewPage(title: string, tableName: string): HtmlPage {
   return page(`${tableName} - ${title}`, `View ${tableName}`, '<p>State: <span id="state"></span></p><div id="partitions"></div><p id="error" class="error"></p>', `
 const name = ${scriptJson(tableName)};
 poll(async () => {
@@ -106,7 +44,7 @@ poll(async () => {
 }
 
 /** Look a key up in any view, or in a processor's table (for keys of the partitions it owns). */
-export function queryPage(title: string): string {
+export function queryPage(title: string): HtmlPage {
   return page(`Query - ${title}`, 'Query', `
 <form id="form"><label>Table <select id="source"></select></label>
 <label>Key <input id="key" required></label> <button id="lookup" type="submit">Look up</button></form>
@@ -128,10 +66,23 @@ $('form').addEventListener('submit', async (event) => {
 }
 
 /** Start (with a value) and stop the registered actions. */
-export function actionsPage(title: string): string {
-  return page(`Actions - ${title}`, 'Actions', '<div id="actions"></div><p id="error" class="error"></p>', `
+export function actionsPage(title: string): HtmlPage {
+  return page(`Actions - ${title}`, 'Actions', `
+<form id="token-form"><label>Token <input id="token" type="password" autocomplete="off"></label> <button type="submit">Use</button>
+<span id="token-state"></span></form>
+<div id="actions"></div><p id="error" class="error"></p>`, `
+// The token travels in a header, which another site's page cannot add to a request without a CORS
+// preflight the monitor never grants; the server also refuses cross-site requests outright.
+const tokenState = () => { $('token-state').textContent = token() ? 'token set for this tab' : 'no token: actions will be refused'; };
+$('token-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  sessionStorage.setItem('goka-ts-token', $('token').value);
+  $('token').value = '';
+  tokenState();
+});
+tokenState();
 async function post(url, body) {
-  const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body || {}) });
+  const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: 'Bearer ' + token() }, body: JSON.stringify(body || {}) });
   if (!res.ok) throw new Error((await res.json()).error || res.statusText);
 }
 const inputs = new Map();
@@ -150,13 +101,4 @@ async function refresh() {
   })));
 }
 poll(refresh);`);
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
-
-/** A string literal safe inside a <script> element (no `</script>` can close it early). */
-function scriptJson(value: string): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c');
 }

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { startMonitored } from './fixture';
+import { startMonitored, TOKEN } from './fixture';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -67,6 +67,8 @@ describe('monitor pages in Chromium', () => {
 
   it('the actions page starts an action with a value and stops it', async () => {
     await page.goto(m.base + '/actions');
+    await page.locator('#token').fill(TOKEN);
+    await page.getByRole('button', { name: 'Use' }).click();
     const input = page.locator('input[data-action="wait"]');
     await input.waitFor();
     await input.fill('replay from 42');

@@ -1,4 +1,4 @@
-import { startMonitored } from './fixture';
+import { startMonitored, TOKEN } from './fixture';
 
 type Monitored = Awaited<ReturnType<typeof startMonitored>>;
 
@@ -23,7 +23,7 @@ describe('MonitorServer JSON API', () => {
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
   const post = async (path: string, body?: string) => {
-    const res = await fetch(m.base + path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
+    const res = await fetch(m.base + path, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${TOKEN}` }, body });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
 

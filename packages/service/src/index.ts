@@ -1,0 +1,15 @@
+/**
+ * Run the processors, views and emitters of one goka-ts service as a unit: ordered start and
+ * reverse stop, signals, standard flags, health, metrics, monitor, profiling and fleet heartbeats.
+ * See {@link Service} and {@link serviceMain}.
+ */
+export { Service, ComponentFailedError } from './service';
+export type { ServiceState, ServiceExit, CreateServiceOptions } from './service';
+export { serviceMain } from './service_main';
+export type { ServiceMainOptions } from './service_main';
+export { parseServiceConfig, serviceHelp, ConfigError, SERVICE_FLAGS } from './config';
+export type { ServiceConfig, ParseConfigOptions, ParsedServiceConfig, ClientKind, StorageKind, HasherKind } from './config';
+export { HeartbeatWriter } from './heartbeat_writer';
+export type { HeartbeatWriterOptions } from './heartbeat_writer';
+export type { HealthReport } from './web_server';
+export type { ServiceComponent } from './component';

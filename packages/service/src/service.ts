@@ -1,0 +1,380 @@
+import type { Codec, Hasher, KafkaClient, Logger, StorageBuilder } from '@goka-ts/api';
+import {
+  consoleLogger,
+  Emitter,
+  fnv1aHasher,
+  murmur2Hasher,
+  Processor,
+  View,
+  type EmitterOptions,
+  type GroupGraph,
+  type PersistedGraph,
+  type ProcessorOptions,
+  type ViewOptions,
+} from '@goka-ts/core';
+import { GokaMetrics } from '@goka-ts/prometheus';
+import { MonitorServer } from '@goka-ts/web';
+import { Registry } from 'prom-client';
+import { createClient, createStorage } from './adapters';
+import { componentLabel, type AnyProcessor, type ServiceComponent } from './component';
+import { parseServiceConfig, type ParseConfigOptions, type ServiceConfig } from './config';
+import { HeartbeatWriter } from './heartbeat_writer';
+import { startLayers } from './start_order';
+import { ServiceWebServer, type HealthReport } from './web_server';
+
+/** Life cycle of a {@link Service}. */
+export type ServiceState = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
+
+/** How a service ended: `code` is the process exit code (0 only for a clean stop). */
+export interface ServiceExit {
+  readonly code: number;
+  /** The component whose failure ended the service, e.g. `processor "counter"`. */
+  readonly failed?: string;
+  readonly error?: unknown;
+  /** The stop took longer than the grace period (or a second signal came) and was cut short. */
+  readonly forced?: boolean;
+}
+
+/** A component failure, naming the component. */
+export class ComponentFailedError extends Error {
+  override readonly name = 'ComponentFailedError';
+  constructor(readonly component: string, cause: unknown) {
+    super(`${component} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}
+
+/** What {@link Service.create} takes: the config sources, plus overrides that win over all of them. */
+export interface CreateServiceOptions extends ParseConfigOptions {
+  /** Set in code after flags and environment are read; wins over both. */
+  readonly overrides?: Partial<ServiceConfig>;
+  /** Where the service and its components log. Default: stderr at the configured level. */
+  readonly logger?: Logger;
+  /** A client to use instead of the one the config names (e.g. one the caller shares). */
+  readonly client?: KafkaClient;
+}
+
+/**
+ * The processors, views and emitters of one service, run as one unit: started in dependency order
+ * (views before the processors that read their tables, processors before the views of the tables they
+ * write, emitters last), stopped in reverse, with health, metrics, the monitor, profiling and fleet
+ * heartbeats attached to every component.
+ *
+ * ```ts
+ * const service = await Service.create({ defaults: { service: 'counter' } }); // flags and GOKA_* variables
+ * const processor = service.processor(counterGraph);
+ * const view = service.viewOf(counterGraph);
+ * const exit = await service.run(); // until SIGTERM/SIGINT or a failure
+ * process.exitCode = exit.code;
+ * ```
+ */
+export class Service {
+  private readonly components: ServiceComponent[] = [];
+  private currentState: ServiceState = 'idle';
+  private readonly abort = new AbortController();
+  private readonly runs = new Map<ServiceComponent, Promise<void>>();
+  private layers: ServiceComponent[][] = [];
+  private heartbeats: HeartbeatWriter | undefined;
+  private web: ServiceWebServer | undefined;
+  private metrics: GokaMetrics | undefined;
+  private baseUrl: string | undefined;
+  private failureError: ComponentFailedError | undefined;
+  private failed!: (error: ComponentFailedError) => void;
+  private stopping: Promise<void> | undefined;
+  /** Rejects with a {@link ComponentFailedError} when a component fails after start() was called. */
+  readonly failure: Promise<never>;
+  readonly hasher: Hasher;
+
+  private constructor(
+    readonly config: ServiceConfig,
+    readonly client: KafkaClient,
+    readonly storage: StorageBuilder,
+    readonly logger: Logger,
+  ) {
+    this.hasher = config.hasher === 'fnv1a' ? fnv1aHasher : murmur2Hasher;
+    this.failure = new Promise<never>((_, reject) => {
+      this.failed = reject;
+    });
+    // Callers race on it; an unobserved rejection must not crash the process.
+    this.failure.catch(() => undefined);
+  }
+
+  /**
+   * Reads flags, environment and defaults, loads the client and storage adapters they name.
+   * @throws {ConfigError} for a wrong flag or variable.
+   */
+  static async create(options: CreateServiceOptions = {}): Promise<Service> {
+    const parsed = parseServiceConfig(options);
+    const config = { ...parsed.config, ...options.overrides };
+    return Service.fromConfig(config, options);
+  }
+
+  /** A service of a config built in code. */
+  static async fromConfig(config: ServiceConfig, options: Pick<CreateServiceOptions, 'logger' | 'client'> = {}): Promise<Service> {
+    const logger = options.logger ?? consoleLogger({ level: config.logLevel, fields: { service: config.service } });
+    const client = options.client ?? (await createClient(config, logger));
+    return new Service(config, client, await createStorage(config), logger);
+  }
+
+  get state(): ServiceState {
+    return this.currentState;
+  }
+
+  /** Base URL of the web server once started (`undefined` without `webPort`). */
+  get url(): string | undefined {
+    return this.baseUrl;
+  }
+
+  /** A processor on the service's client, storage, hasher and logger; `overrides` win. */
+  processor<M, S, V, O, J, L, LV>(graph: GroupGraph<M, S, V, O, J, L, LV>, overrides: Partial<ProcessorOptions> = {}): Processor<M, S, V, O, J, L, LV> {
+    const processor = new Processor(graph, { client: this.client, storage: this.storage, hasher: this.hasher, logger: this.logger, ...overrides });
+    this.add(processor);
+    return processor;
+  }
+
+  /** A view of a table on the service's client, storage, hasher and logger. */
+  view<T>(table: string, codec: Codec<T>, overrides: Partial<ViewOptions> = {}): View<T> {
+    const view = new View(table, codec, this.viewOptions(overrides));
+    this.add(view);
+    return view;
+  }
+
+  /** A view of a group's table, typed by the group's `persist` codec. */
+  viewOf<V>(graph: PersistedGraph<V>, overrides: Partial<ViewOptions> = {}): View<V> {
+    const view = View.of(graph, this.viewOptions(overrides));
+    this.add(view);
+    return view;
+  }
+
+  /** An emitter on the service's client, hasher and logger. */
+  emitter<T>(topic: string, codec: Codec<T>, overrides: Partial<EmitterOptions> = {}): Emitter<T> {
+    const emitter = new Emitter(topic, codec, { client: this.client, hasher: this.hasher, logger: this.logger, ...overrides });
+    this.add(emitter);
+    return emitter;
+  }
+
+  /** Adds a component built elsewhere. Only before {@link start}. */
+  add(component: AnyProcessor | View<unknown> | Emitter<unknown>): this {
+    if (this.currentState !== 'idle') throw new Error(`service "${this.config.service}": components can be added only before start (state: ${this.currentState})`);
+    let entry: ServiceComponent;
+    if (component instanceof Processor) entry = { kind: 'processor', name: component.graph.group, component };
+    else if (component instanceof View) entry = { kind: 'view', name: component.table, component };
+    else entry = { kind: 'emitter', name: component.topic, component };
+    if (this.components.some((c) => c.kind === entry.kind && c.name === entry.name)) {
+      throw new Error(`service "${this.config.service}": ${componentLabel(entry)} is added already`);
+    }
+    this.components.push(entry);
+    return this;
+  }
+
+  /**
+   * Starts the web server, every component in order (each layer once the one before runs) and the
+   * heartbeats. Resolves when every component runs; on a failure stops what started and rejects
+   * with a {@link ComponentFailedError} naming the component.
+   */
+  async start(): Promise<void> {
+    if (this.currentState !== 'idle') throw new Error(`service "${this.config.service}": start() in state ${this.currentState}`);
+    this.currentState = 'starting';
+    try {
+      this.layers = startLayers(this.components);
+      await this.startWeb();
+      for (const layer of this.layers) {
+        await this.untilFailure(Promise.all(layer.map((c) => this.launch(c))));
+      }
+      for (const c of this.components) {
+        if (c.kind === 'emitter') await this.untilFailure(this.guard(c, c.component.start()));
+      }
+      if (this.config.heartbeatIntervalMs > 0) {
+        this.heartbeats = new HeartbeatWriter(
+          { client: this.client, topic: this.config.heartbeatTopic, intervalMs: this.config.heartbeatIntervalMs, service: this.config.service, instance: this.config.instance, logger: this.logger },
+          () => this.components,
+        );
+        await this.untilFailure(this.heartbeats.start());
+      }
+      if (this.currentState === 'starting') this.currentState = 'running';
+    } catch (error) {
+      const failure = error instanceof ComponentFailedError ? error : new ComponentFailedError(`service "${this.config.service}"`, error);
+      this.fail(failure);
+      await this.stopping;
+      throw failure;
+    }
+  }
+
+  /**
+   * Stops gracefully in reverse start order: emitters drain first, then the processors and views
+   * layer by layer, then heartbeats (a tombstone per component after a clean stop) and the web
+   * server. Safe to call more than once.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  /**
+   * Starts, runs until SIGTERM/SIGINT (handled once: a second signal, or a stop longer than the
+   * grace period, cuts the stop short) or a component failure, stops, and says how it ended.
+   */
+  async run(hooks: { readonly onRunning?: (service: Service) => void } = {}): Promise<ServiceExit> {
+    let signalled: () => void = () => undefined;
+    const signal = new Promise<void>((resolve) => (signalled = resolve));
+    let forced: () => void = () => undefined;
+    const force = new Promise<'forced'>((resolve) => (forced = () => resolve('forced')));
+    let signals = 0;
+    const onSignal = (name: NodeJS.Signals) => {
+      signals++;
+      this.logger.info(signals === 1 ? 'stopping on signal' : 'second signal: giving up the graceful stop', { signal: name });
+      if (signals === 1) signalled();
+      else forced();
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+    let grace: NodeJS.Timeout | undefined;
+    try {
+      try {
+        await this.start();
+        hooks.onRunning?.(this);
+        await Promise.race([signal, this.failure]);
+      } catch {
+        // The failure is reported below; stop() already runs.
+      }
+      grace = setTimeout(forced, this.config.gracePeriodMs);
+      const outcome = await Promise.race([this.stop().then(() => 'stopped' as const), force]);
+      if (outcome === 'forced') {
+        return { code: 1, forced: true, failed: this.failureError?.component, error: this.failureError ?? new Error(`service "${this.config.service}": stop did not finish within ${this.config.gracePeriodMs} ms`) };
+      }
+      if (this.failureError) return { code: 1, failed: this.failureError.component, error: this.failureError };
+      return { code: 0 };
+    } finally {
+      clearTimeout(grace);
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+    }
+  }
+
+  /** Liveness: the process works (not failed, not stopped). */
+  liveness(): HealthReport {
+    const ok = this.currentState !== 'failed' && this.currentState !== 'stopped';
+    return { ok, body: { status: ok ? 'ok' : this.currentState, service: this.config.service, instance: this.config.instance, state: this.currentState } };
+  }
+
+  /** Readiness: the service runs and every component is running (processors and views recovered). */
+  readiness(): HealthReport {
+    const components = this.components.map((c) => ({ kind: c.kind, name: c.name, state: c.component.state }));
+    const ok = this.currentState === 'running' && components.every((c) => c.state === 'running');
+    const heartbeatError = this.heartbeats?.lastError;
+    return {
+      ok,
+      body: {
+        status: ok ? 'ready' : 'not ready',
+        service: this.config.service,
+        instance: this.config.instance,
+        state: this.currentState,
+        components,
+        ...(heartbeatError === undefined ? {} : { heartbeatError: heartbeatError instanceof Error ? heartbeatError.message : String(heartbeatError) }),
+      },
+    };
+  }
+
+  private viewOptions(overrides: Partial<ViewOptions>): ViewOptions {
+    return { client: this.client, storage: this.storage, hasher: this.hasher, logger: this.logger, ...overrides };
+  }
+
+  private async startWeb(): Promise<void> {
+    if (this.config.webPort === undefined) return;
+    const registry = new Registry();
+    const metrics = new GokaMetrics({ registry });
+    this.metrics = metrics;
+    // The monitor itself stays on loopback: only this service's server forwards to it.
+    const monitor = new MonitorServer({ host: '127.0.0.1', port: 0, title: `${this.config.service} (${this.config.instance})` });
+    for (const c of this.components) {
+      if (c.kind === 'processor') {
+        monitor.addProcessor(c.component);
+        metrics.addProcessor(c.component);
+      } else if (c.kind === 'view') {
+        monitor.addView(c.component);
+        metrics.addView(c.component);
+      }
+    }
+    this.web = new ServiceWebServer({
+      host: this.config.webHost,
+      port: this.config.webPort,
+      token: this.config.webToken,
+      monitor,
+      registry,
+      liveness: () => this.liveness(),
+      readiness: () => this.readiness(),
+    });
+    this.baseUrl = await this.web.listen();
+    this.logger.info('serving monitor, health, metrics and profiling', { url: this.baseUrl });
+  }
+
+  /** Runs a processor or view and resolves once it is running (recovered). */
+  private async launch(c: ServiceComponent): Promise<void> {
+    if (c.kind === 'emitter') return;
+    const component = c.component;
+    const running = component.run(this.abort.signal).then(
+      () => {
+        if (this.currentState === 'starting' || this.currentState === 'running') {
+          this.fail(new ComponentFailedError(componentLabel(c), new Error('stopped on its own while the service was running')));
+        }
+      },
+      (error: unknown) => this.fail(new ComponentFailedError(componentLabel(c), error)),
+    );
+    this.runs.set(c, running);
+    await this.guard(c, component.waitRunning());
+  }
+
+  /** Names the component in the errors of its start. */
+  private async guard(c: ServiceComponent, step: Promise<void>): Promise<void> {
+    try {
+      await step;
+    } catch (error) {
+      throw this.failureError ?? new ComponentFailedError(componentLabel(c), error);
+    }
+  }
+
+  /** Rejects as soon as any component fails, so a start never waits on the rest. */
+  private untilFailure<T>(step: Promise<T>): Promise<T> {
+    return Promise.race([step, this.failure]);
+  }
+
+  private fail(error: ComponentFailedError): void {
+    if (this.failureError || this.currentState === 'stopping' || this.currentState === 'stopped') return;
+    this.failureError = error;
+    this.logger.error('component failed; stopping the service', { component: error.component, error: error.message });
+    this.failed(error);
+    void this.stop();
+  }
+
+  private async shutdown(): Promise<void> {
+    if (this.currentState === 'idle') {
+      this.currentState = 'stopped';
+      return;
+    }
+    const clean = this.failureError === undefined;
+    this.currentState = 'stopping';
+    const errors: unknown[] = [];
+    const attempt = async (what: Promise<unknown>) => {
+      try {
+        await what;
+      } catch (error) {
+        errors.push(error);
+      }
+    };
+    for (const c of this.components) if (c.kind === 'emitter') await attempt(c.component.finish());
+    for (const layer of [...this.layers].reverse()) {
+      await Promise.all(layer.map((c) => attempt(c.kind === 'emitter' ? c.component.finish() : c.component.stop())));
+    }
+    this.abort.abort();
+    await Promise.all(this.runs.values());
+    if (this.heartbeats) await attempt(this.heartbeats.stop(clean && errors.length === 0));
+    if (this.web) await attempt(this.web.close());
+    this.metrics?.close();
+    if (this.failureError || errors.length > 0) {
+      this.currentState = 'failed';
+      if (!this.failureError) {
+        this.failureError = new ComponentFailedError(`service "${this.config.service}"`, new AggregateError(errors, errors.map(String).join('; ')));
+        this.failed(this.failureError);
+      }
+    } else this.currentState = 'stopped';
+  }
+}

@@ -124,6 +124,11 @@ export class Service {
     return this.baseUrl;
   }
 
+  /** The start layers once started, by component label; stops go through them in reverse. */
+  get startOrder(): readonly (readonly string[])[] {
+    return this.layers.map((layer) => layer.map(componentLabel));
+  }
+
   /** A processor on the service's client, storage, hasher and logger; `overrides` win. */
   processor<M, S, V, O, J, L, LV>(graph: GroupGraph<M, S, V, O, J, L, LV>, overrides: Partial<ProcessorOptions> = {}): Processor<M, S, V, O, J, L, LV> {
     const processor = new Processor(graph, { client: this.client, storage: this.storage, hasher: this.hasher, logger: this.logger, ...overrides });

@@ -1,4 +1,4 @@
-import { ConfigError, parseServiceConfig, serviceHelp } from './config';
+import { ConfigError, parseServiceConfig, serviceHelp, type ParsedServiceConfig } from './config';
 import { Service, type CreateServiceOptions, type ServiceExit } from './service';
 
 /** Options of {@link serviceMain}. */
@@ -14,11 +14,11 @@ export interface ServiceMainOptions extends CreateServiceOptions {
 
 /**
  * The `main` of a service process: parses flags (prints `--help`, or the error of a wrong flag with
- * exit code 2), builds the service with `build`, runs it until SIGTERM/SIGINT or a failure and sets
+ * exit code 2), builds the service with `build` (given the values of `extraFlags`), runs it until SIGTERM/SIGINT or a failure and sets
  * `process.exitCode`: 0 after a clean stop, 1 naming the failing component otherwise. A stop cut short
  * by the grace period exits at once, since something still holds the event loop.
  */
-export async function serviceMain(options: ServiceMainOptions, build: (service: Service) => void | Promise<void>): Promise<ServiceExit> {
+export async function serviceMain(options: ServiceMainOptions, build: (service: Service, extra: ParsedServiceConfig['extra']) => void | Promise<void>): Promise<ServiceExit> {
   const out = options.out ?? ((line: string) => process.stdout.write(line + '\n'));
   const err = options.err ?? ((line: string) => process.stderr.write(line + '\n'));
   let exit: ServiceExit;
@@ -29,7 +29,7 @@ export async function serviceMain(options: ServiceMainOptions, build: (service: 
       exit = { code: 0 };
     } else {
       const service = await Service.create(options);
-      await build(service);
+      await build(service, parsed.extra);
       exit = await service.run({ onRunning: options.onRunning });
     }
   } catch (error) {

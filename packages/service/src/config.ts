@@ -34,7 +34,10 @@ export interface ServiceConfig {
   readonly webHost: string;
   /** The HTTP port of monitor, health, metrics and profiling; `undefined` serves nothing, 0 any free port. */
   readonly webPort?: number;
-  /** Bearer token that profiling endpoints require; without one they are refused. */
+  /**
+   * Bearer token (at least 16 characters) that the monitor's actions and the profiling endpoints
+   * require; without one they are refused.
+   */
   readonly webToken?: string;
   readonly logLevel: LogLevel;
   readonly heartbeatTopic: string;
@@ -163,6 +166,9 @@ export function parseServiceConfig(options: ParseConfigOptions = {}): ParsedServ
   const redisUrl = text('redis-url')?.value ?? d.redisUrl;
   if (storage === 'redis' && !redisUrl) throw new ConfigError('--storage redis needs --redis-url (or GOKA_REDIS_URL)');
   const webPort = integer('web-port', d.webPort, 0, 65535);
+  const webToken = text('web-token');
+  // The monitor refuses shorter tokens; saying so here names the flag.
+  if (webToken && webToken.value.length < 16) throw new ConfigError(`${webToken.source}: must have at least 16 characters`);
   const config: ServiceConfig = {
     service,
     instance,
@@ -180,7 +186,7 @@ export function parseServiceConfig(options: ParseConfigOptions = {}): ParsedServ
     hasher: choice<HasherKind>('hasher', ['murmur2', 'fnv1a'], d.hasher ?? 'murmur2'),
     webHost: text('web-host')?.value ?? d.webHost ?? '127.0.0.1',
     webPort,
-    webToken: text('web-token')?.value ?? d.webToken,
+    webToken: webToken?.value ?? d.webToken,
     logLevel: choice<LogLevel>('log-level', LOG_LEVELS, d.logLevel ?? 'warn'),
     heartbeatTopic: text('heartbeat-topic')?.value ?? d.heartbeatTopic ?? DEFAULT_HEARTBEAT_TOPIC,
     heartbeatIntervalMs: integer('heartbeat-interval', d.heartbeatIntervalMs ?? 10_000, 0)!,

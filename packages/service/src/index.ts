@@ -11,5 +11,5 @@ export { parseServiceConfig, serviceHelp, ConfigError, SERVICE_FLAGS } from './c
 export type { ServiceConfig, ParseConfigOptions, ParsedServiceConfig, ClientKind, StorageKind, HasherKind } from './config';
 export { HeartbeatWriter } from './heartbeat_writer';
 export type { HeartbeatWriterOptions } from './heartbeat_writer';
-export type { HealthReport } from './web_server';
+export type { HealthReport } from './service_routes';
 export type { ServiceComponent } from './component';

@@ -20,7 +20,7 @@ import { componentLabel, type AnyProcessor, type ServiceComponent } from './comp
 import { parseServiceConfig, type ParseConfigOptions, type ServiceConfig } from './config';
 import { HeartbeatWriter } from './heartbeat_writer';
 import { startLayers } from './start_order';
-import { ServiceWebServer, type HealthReport } from './web_server';
+import { addServiceRoutes, type HealthReport } from './service_routes';
 
 /** Life cycle of a {@link Service}. */
 export type ServiceState = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
@@ -74,7 +74,7 @@ export class Service {
   private readonly runs = new Map<ServiceComponent, Promise<void>>();
   private layers: ServiceComponent[][] = [];
   private heartbeats: HeartbeatWriter | undefined;
-  private web: ServiceWebServer | undefined;
+  private web: MonitorServer | undefined;
   private metrics: GokaMetrics | undefined;
   private baseUrl: string | undefined;
   private failureError: ComponentFailedError | undefined;
@@ -288,8 +288,7 @@ export class Service {
     const registry = new Registry();
     const metrics = new GokaMetrics({ registry });
     this.metrics = metrics;
-    // The monitor itself stays on loopback: only this service's server forwards to it.
-    const monitor = new MonitorServer({ host: '127.0.0.1', port: 0, title: `${this.config.service} (${this.config.instance})` });
+    const monitor = new MonitorServer({ host: this.config.webHost, port: this.config.webPort, token: this.config.webToken, title: `${this.config.service} (${this.config.instance})` });
     for (const c of this.components) {
       if (c.kind === 'processor') {
         monitor.addProcessor(c.component);
@@ -299,15 +298,8 @@ export class Service {
         metrics.addView(c.component);
       }
     }
-    this.web = new ServiceWebServer({
-      host: this.config.webHost,
-      port: this.config.webPort,
-      token: this.config.webToken,
-      monitor,
-      registry,
-      liveness: () => this.liveness(),
-      readiness: () => this.readiness(),
-    });
+    addServiceRoutes(monitor, { registry, liveness: () => this.liveness(), readiness: () => this.readiness(), signal: this.abort.signal });
+    this.web = monitor;
     this.baseUrl = await this.web.listen();
     this.logger.info('serving monitor, health, metrics and profiling', { url: this.baseUrl });
   }
@@ -369,7 +361,7 @@ export class Service {
     for (const layer of [...this.layers].reverse()) {
       await Promise.all(layer.map((c) => attempt(c.kind === 'emitter' ? c.component.finish() : c.component.stop())));
     }
-    this.abort.abort();
+    this.abort.abort(); // also ends CPU profiles in progress
     await Promise.all(this.runs.values());
     if (this.heartbeats) await attempt(this.heartbeats.stop(clean && errors.length === 0));
     if (this.web) await attempt(this.web.close());

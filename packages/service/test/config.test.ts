@@ -45,6 +45,7 @@ describe('parseServiceConfig', () => {
     expect(failure(['--client', 'kafkajs'])).toMatch(/--client kafkajs needs --brokers/);
     expect(failure(['--storage', 'redis'])).toMatch(/--storage redis needs --redis-url/);
     expect(failure(['--heartbeat-interval', '-1'])).toMatch(/--heartbeat-interval/);
+    expect(failure(['--web-token', 'short'])).toMatch(/--web-token: must have at least 16 characters/);
     expect(failure(['--no-such-flag'])).toMatch(/no-such-flag.*see --help/);
     expect(failure([], { GOKA_LEVELDB_SHARED: 'maybe' })).toMatch(/GOKA_LEVELDB_SHARED/);
   });

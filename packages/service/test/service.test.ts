@@ -13,7 +13,7 @@ describe('a service on the real broker', () => {
   const input = `${id}-in`;
   const lookupTable = `${id}-lookup`;
   const beatsTopic = `${id}-beats`;
-  const token = 'secret-token';
+  const token = 'secret-token-0123456789';
   let client: KafkaClient;
   let service: Service;
   let startedAt: number;

@@ -25,7 +25,7 @@ export function mainSettings(options: MainOptions): { env: NodeJS.ProcessEnv; ou
  * a demo starts from empty topics and never sees an earlier run's data (`stable` keeps a fixed name
  * instead, for apps whose state should survive restarts). The embedded Kafka is always empty.
  */
-export function topicPrefix(kafka: ExampleClient, env: NodeJS.ProcessEnv, name: string, stable = false): string {
+export function topicPrefix(kafka: Pick<ExampleClient, 'embedded'>, env: NodeJS.ProcessEnv, name: string, stable = false): string {
   if (env.TOPIC_PREFIX !== undefined) return env.TOPIC_PREFIX;
   if (kafka.embedded || stable) return `${name}-`;
   return `${name}-${randomBytes(4).toString('hex')}-`;

@@ -1,5 +1,5 @@
 import type http from 'node:http';
-import { createExampleClient, type ExampleClient } from '../src/client';
+import { Service } from '@goka-ts/service';
 import { closeServer, listen } from '../src/http';
 import { createMessagingServer } from '../src/messaging/api';
 import { MessagingApp } from '../src/messaging/app';
@@ -8,15 +8,15 @@ import { countRecords } from '../src/progress';
 import { waitFor } from '../src/wait';
 
 // The HTTP API over the whole app on the embedded in-memory Kafka.
-let kafka: ExampleClient;
+let service: Service;
 let app: MessagingApp;
 let server: http.Server;
 let base: string;
 const topics = messagingTopics('api-');
 
 beforeAll(async () => {
-  kafka = createExampleClient({ env: {} });
-  app = await MessagingApp.start({ kafka, topics, spamRule: { minSent: 100, maxSentRate: 1 } });
+  service = await Service.create({ argv: [], env: {}, defaults: { service: 'messaging-api' } });
+  app = await MessagingApp.start({ service, topics, spamRule: { minSent: 100, maxSentRate: 1 } });
   server = createMessagingServer(app, { bodyLimitBytes: 1024 });
   base = `http://127.0.0.1:${await listen(server, 0)}`;
 });
@@ -73,7 +73,7 @@ describe('messaging HTTP API', () => {
 
   describe('bad input gets a 4xx with a clear message and never reaches Kafka', () => {
     const streams = [topics.sent, topics.blockRequests, topics.translations];
-    const counts = () => Promise.all(streams.map((topic) => countRecords(kafka.client, topic)));
+    const counts = () => Promise.all(streams.map((topic) => countRecords(service.client, topic)));
     let before: number[];
     beforeAll(async () => (before = await counts()));
 

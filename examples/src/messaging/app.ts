@@ -1,7 +1,6 @@
 import type { ProcessorStats, ProduceResult } from '@goka-ts/api';
-import { Emitter, Processor, View, murmur2Hasher, stringCodec } from '@goka-ts/core';
-import type { ExampleClient } from '../client';
-import { Components } from '../components';
+import { Emitter, TopicManager, View, stringCodec, type ProcessorOptions } from '@goka-ts/core';
+import type { Service } from '@goka-ts/service';
 import { countRecords, topicOffsets, waitProcessed } from '../progress';
 import { waitFor } from '../wait';
 import { blockerGroup } from './blocker';
@@ -14,7 +13,8 @@ import { translationKey } from './translate';
 import { translatorGroup } from './translator';
 
 export interface MessagingAppOptions {
-  readonly kafka: ExampleClient;
+  /** The service the app's components run in (client, storage, hasher, monitoring, heartbeats). */
+  readonly service: Service;
   readonly topics: MessagingTopics;
   /** Partitions of the stream topics (and so of every table). Default 4. */
   readonly partitions?: number;
@@ -30,8 +30,7 @@ export interface MessagingAppOptions {
 export class MessagingApp {
   private constructor(
     readonly topics: MessagingTopics,
-    private readonly kafka: ExampleClient,
-    private readonly components: Components,
+    private readonly service: Service,
     /** The processors, for their stats (tests and the demo wait on them). */
     readonly processors: Readonly<Record<'translator' | 'blocker' | 'collector' | 'detector' | 'filter', { stats(): ProcessorStats }>>,
     private readonly views: {
@@ -46,52 +45,53 @@ export class MessagingApp {
     },
   ) {}
 
-  /** Creates the streams, starts everything and resolves once every processor and view is running. */
+  /**
+   * Creates the streams, adds every component to the service and starts it; resolves once every
+   * processor and view is running. The service orders the start: the groups owning tables first
+   * (their processors create the table topics; views never create topics), then the views, then the
+   * filter that joins and looks up those tables.
+   */
   static async start(options: MessagingAppOptions): Promise<MessagingApp> {
-    const { kafka, topics } = options;
+    const { service, topics } = options;
     const partitions = options.partitions ?? 4;
-    await kafka.ensureStreams([topics.sent, topics.received, topics.blockRequests, topics.translations], partitions);
-
-    const components = new Components();
-    const processorOptions = kafka.processorOptions();
+    const manager = await TopicManager.connect(service.client, { logger: service.logger });
     try {
-      // First the groups that own tables: their processors create the table topics the filter and
-      // the views read (views never create topics).
-      const processors = {
-        translator: new Processor(translatorGroup(topics), processorOptions),
-        blocker: new Processor(blockerGroup(topics), processorOptions),
-        collector: new Processor(collectorGroup(topics, options.feedLength), processorOptions),
-        detector: new Processor(detectorGroup(topics, options.spamRule), processorOptions),
-        filter: new Processor(filterGroup(topics), processorOptions),
-      };
-      for (const name of ['translator', 'blocker', 'collector', 'detector'] as const) components.start(name, processors[name]);
-      await components.waitRunning();
-      components.start('filter', processors.filter);
-      const viewOptions = { client: kafka.client, logger: kafka.logger };
-      const views = {
-        feeds: new View(topics.tables.feeds, feedCodec, viewOptions),
-        blocked: new View(topics.tables.blocked, blockStateCodec, viewOptions),
-        translations: new View(topics.tables.translations, stringCodec, viewOptions),
-      };
-      for (const [name, view] of Object.entries(views)) components.start(`${name} view`, view);
-      await components.waitRunning();
-
-      const emitterOptions = { client: kafka.client, logger: kafka.logger };
-      const emitters = {
-        sent: new Emitter(topics.sent, messageCodec, emitterOptions),
-        blockRequests: new Emitter(topics.blockRequests, blockRequestCodec, emitterOptions),
-        translations: new Emitter(topics.translations, stringCodec, emitterOptions),
-      };
-      return new MessagingApp(topics, kafka, components, processors, views, emitters);
-    } catch (error) {
-      await components.stop().catch(() => undefined);
-      throw error;
+      for (const topic of [topics.sent, topics.received, topics.blockRequests, topics.translations]) await manager.ensureStream(topic, partitions);
+    } finally {
+      await manager.close();
     }
+    const processorOptions: Partial<ProcessorOptions> = {
+      // Interactive: commit (and send buffered table writes) every 100 ms instead of every second,
+      // and start new groups at the oldest offset, so nothing sent before a group joined is missed.
+      startFrom: 'oldest',
+      commitIntervalMs: 100,
+      // Short session timeouts make restarts and tests on a real broker fast (6 s is Kafka's minimum).
+      consumer: { sessionTimeoutMs: 6000, heartbeatIntervalMs: 500, maxWaitMs: 100 },
+    };
+    const processors = {
+      translator: service.processor(translatorGroup(topics), processorOptions),
+      blocker: service.processor(blockerGroup(topics), processorOptions),
+      collector: service.processor(collectorGroup(topics, options.feedLength), processorOptions),
+      detector: service.processor(detectorGroup(topics, options.spamRule), processorOptions),
+      filter: service.processor(filterGroup(topics), processorOptions),
+    };
+    const views = {
+      feeds: service.view(topics.tables.feeds, feedCodec),
+      blocked: service.view(topics.tables.blocked, blockStateCodec),
+      translations: service.view(topics.tables.translations, stringCodec),
+    };
+    const emitters = {
+      sent: service.emitter(topics.sent, messageCodec),
+      blockRequests: service.emitter(topics.blockRequests, blockRequestCodec),
+      translations: service.emitter(topics.translations, stringCodec),
+    };
+    await service.start();
+    return new MessagingApp(topics, service, processors, views, emitters);
   }
 
   /** Rejects when any processor or view fails; race it against what the app waits for. */
   get failure(): Promise<never> {
-    return this.components.failure;
+    return this.service.failure;
   }
 
   /** Sends a message (keyed by sender). */
@@ -156,8 +156,8 @@ export class MessagingApp {
    * is in the feeds view (the feeds must not have overflowed their length limit).
    */
   async waitDelivered(timeoutMs?: number): Promise<void> {
-    await this.race(waitProcessed(this.kafka.client, this.processors.filter, this.topics.sent, { timeoutMs }));
-    const received = await countRecords(this.kafka.client, this.topics.received);
+    await this.race(waitProcessed(this.service.client, this.processors.filter, this.topics.sent, { timeoutMs }));
+    const received = await countRecords(this.service.client, this.topics.received);
     await this.race(
       waitFor(`${received} messages in the feeds`, async () => {
         let total = 0;
@@ -197,8 +197,8 @@ export class MessagingApp {
    * the filter's copy of the key's partition has applied everything the topic holds now.
    */
   private async waitFilterTable(table: string, key: string, kind: 'join' | 'lookup', timeoutMs?: number): Promise<void> {
-    const offsets = await topicOffsets(this.kafka.client, table);
-    const partition = murmur2Hasher.partition(key, offsets.length);
+    const offsets = await topicOffsets(this.service.client, table);
+    const partition = this.service.hasher.partition(key, offsets.length);
     const last = (offsets.find((o) => o.partition === partition)?.newest ?? 0) - 1;
     await this.race(
       waitFor(`the filter's copy of ${table} partition ${partition} to reach offset ${last}`, () => {
@@ -209,15 +209,13 @@ export class MessagingApp {
     );
   }
 
-  /** Finishes the emitters, then stops every processor and view; rethrows a failure any of them ended with. */
+  /** Stops the service (emitters drain first, then processors and views); rethrows the failure it ended with. */
   async stop(): Promise<void> {
-    const results = await Promise.allSettled(Object.values(this.emitters).map((emitter) => emitter.finish()));
-    await this.components.stop();
-    const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
-    if (failed) throw failed.reason;
+    await this.service.stop();
+    if (this.service.error) throw this.service.error;
   }
 
   private race<T>(promise: Promise<T>): Promise<T> {
-    return Promise.race([promise, this.components.failure]);
+    return Promise.race([promise, this.service.failure]);
   }
 }

@@ -1,11 +1,14 @@
 /**
- * The messaging example, the quick start of goka-ts (`pnpm start`).
+ * The messaging example, the quick start of goka-ts (`pnpm start`), as a `@goka-ts/service`.
  *
  * Without arguments it starts the app on the embedded in-memory Kafka (or the broker in
- * `KAFKA_BROKERS`), sends some traffic through it, prints what happened and exits.
- * With `--serve` it keeps running and serves the HTTP API on `PORT` (default 8080) until SIGINT/SIGTERM.
+ * `KAFKA_BROKERS`, `GOKA_BROKERS` or `--brokers`), sends some traffic through it, prints what happened
+ * and exits. With `--serve` it keeps running and serves the HTTP API on `PORT` (default 8080) until
+ * SIGINT/SIGTERM. Every flag of the service works too (`--help` lists them), e.g. `--web-port 9095`
+ * for the monitor, `/healthz`, `/readyz` and `/metrics`, or `--storage leveldb`.
  */
-import { createExampleClient } from '../client';
+import { parseServiceConfig, Service, serviceHelp } from '@goka-ts/service';
+import { parseBrokers } from '../client';
 import { mainSettings, aborted, runMain, signalOnTermination, topicPrefix, type MainOptions } from '../cli';
 import { closeServer, listen } from '../http';
 import { createMessagingServer } from './api';
@@ -14,24 +17,34 @@ import { runDemo } from './demo';
 import { DEFAULT_SPAM_RULE } from './detector';
 import { messagingTopics } from './topics';
 
+const EXTRA_FLAGS = { serve: { type: 'boolean', description: 'keep running and serve the HTTP API on PORT (default 8080)' } } as const;
+
 export async function main(options: MainOptions = {}): Promise<void> {
-  const { env, out, serve } = mainSettings(options);
-  const kafka = createExampleClient({ env });
+  const { env, out } = mainSettings(options);
+  const parsed = parseServiceConfig({
+    argv: options.argv ?? [],
+    env,
+    // KAFKA_BROKERS is what every example reads; the service's own GOKA_BROKERS and --brokers win over it.
+    defaults: { service: 'messaging', brokers: parseBrokers(env.KAFKA_BROKERS) },
+    extraFlags: EXTRA_FLAGS,
+  });
+  if (parsed.help) return out(serviceHelp('messaging', EXTRA_FLAGS));
+  const serve = parsed.extra.serve === true;
+  const { config } = parsed;
+  const service = await Service.fromConfig(config);
+  const embedded = config.client === 'memory';
+  const topics = messagingTopics(topicPrefix({ embedded }, env, 'messaging', serve));
+  out(`Starting the messaging example on ${embedded ? 'the embedded in-memory Kafka' : `Kafka at ${config.brokers.join(',')}`} (topics "${topics.sent}", "${topics.received}", ...)`);
+  const app = await MessagingApp.start({ service, topics, spamRule: DEFAULT_SPAM_RULE });
   try {
-    const topics = messagingTopics(topicPrefix(kafka, env, 'messaging', serve));
-    out(`Starting the messaging example on ${kafka.description} (topics "${topics.sent}", "${topics.received}", ...)`);
-    const app = await MessagingApp.start({ kafka, topics, spamRule: DEFAULT_SPAM_RULE });
-    try {
-      if (serve) await serveApi(app, env, out, options.signal ?? signalOnTermination());
-      else await Promise.race([runDemo(app, DEFAULT_SPAM_RULE.minSent, out), app.failure]);
-    } finally {
-      out('Stopping ...');
-      await app.stop();
-    }
-    out('Stopped.');
+    if (service.url) out(`Monitor, /healthz, /readyz and /metrics on ${service.url}`);
+    if (serve) await serveApi(app, env, out, options.signal ?? signalOnTermination());
+    else await Promise.race([runDemo(app, DEFAULT_SPAM_RULE.minSent, out), app.failure]);
   } finally {
-    await kafka.close();
+    out('Stopping ...');
+    await app.stop();
   }
+  out('Stopped.');
 }
 
 async function serveApi(app: MessagingApp, env: NodeJS.ProcessEnv, out: (line: string) => void, signal: AbortSignal): Promise<void> {

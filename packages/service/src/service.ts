@@ -119,6 +119,11 @@ export class Service {
     return this.currentState;
   }
 
+  /** The failure that ended (or is ending) the service, naming the component; `undefined` otherwise. */
+  get error(): ComponentFailedError | undefined {
+    return this.failureError;
+  }
+
   /** Base URL of the web server once started (`undefined` without `webPort`). */
   get url(): string | undefined {
     return this.baseUrl;

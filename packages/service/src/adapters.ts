@@ -51,23 +51,32 @@ interface LruModule {
   lruStorage(inner: StorageBuilder, options: { maxEntries: number }): StorageBuilder;
 }
 
-/**
- * The storage builder the config names, with the instance's own LevelDB directory (or Redis key
- * prefix), wrapped in an LRU cache when `lruSize` is set.
- */
-export async function createStorage(config: ServiceConfig): Promise<StorageBuilder> {
+/** Loads the storage packages the config names, once, for {@link StorageFactory.builder}. */
+export async function storageFactory(config: ServiceConfig): Promise<StorageFactory> {
+  const modules = {
+    level: config.storage === 'leveldb' ? await load<LevelModule>('@goka-ts/storage-leveldb', '--storage leveldb') : undefined,
+    redis: config.storage === 'redis' ? await load<RedisModule>('@goka-ts/storage-redis', '--storage redis') : undefined,
+    lru: config.lruSize > 0 ? await load<LruModule>('@goka-ts/storage-lru', '--lru-size') : undefined,
+  };
+  return { builder: (component) => createStorage(config, component, modules) };
+}
+
+/** Storage builders of one service, one per component. */
+export interface StorageFactory {
+  /**
+   * The storage of one component (e.g. `processor-counter`): its own LevelDB directory
+   * `<storagePath>/<service>-<instance>/<component>` (or Redis key prefix), since a processor and a
+   * view of the same table (or a processor joining another's table) open the same topic-partitions.
+   */
+  builder(component: string): StorageBuilder;
+}
+
+function createStorage(config: ServiceConfig, component: string, modules: { level?: LevelModule; redis?: RedisModule; lru?: LruModule }): StorageBuilder {
   const own = `${config.service}-${config.instance}`;
   let builder: StorageBuilder;
-  if (config.storage === 'leveldb') {
-    const { leveldbStorage } = await load<LevelModule>('@goka-ts/storage-leveldb', '--storage leveldb');
-    builder = leveldbStorage({ path: path.join(config.storagePath, own), ...config.leveldb });
-  } else if (config.storage === 'redis') {
-    const { redisStorage } = await load<RedisModule>('@goka-ts/storage-redis', '--storage redis');
-    builder = redisStorage({ url: config.redisUrl!, prefix: `goka:${own}` });
-  } else builder = memoryStorage();
-  if (config.lruSize > 0) {
-    const { lruStorage } = await load<LruModule>('@goka-ts/storage-lru', '--lru-size');
-    builder = lruStorage(builder, { maxEntries: config.lruSize });
-  }
+  if (modules.level) builder = modules.level.leveldbStorage({ path: path.join(config.storagePath, own, component), ...config.leveldb });
+  else if (modules.redis) builder = modules.redis.redisStorage({ url: config.redisUrl!, prefix: `goka:${own}:${component}` });
+  else builder = memoryStorage();
+  if (modules.lru) builder = modules.lru.lruStorage(builder, { maxEntries: config.lruSize });
   return builder;
 }

@@ -22,8 +22,8 @@ export interface ServiceConfig {
   readonly client: ClientKind;
   readonly storage: StorageKind;
   /**
-   * Where LevelDB keeps its databases: `<storagePath>/<service>-<instance>`, so two instances on one
-   * machine never share a directory.
+   * Where LevelDB keeps its databases: `<storagePath>/<service>-<instance>/<kind>-<name>`, so two instances on one
+   * machine (or a processor and a view of one table) never share a directory.
    */
   readonly storagePath: string;
   readonly redisUrl?: string;

@@ -15,7 +15,7 @@ import {
 import { GokaMetrics } from '@goka-ts/prometheus';
 import { MonitorServer } from '@goka-ts/web';
 import { Registry } from 'prom-client';
-import { createClient, createStorage } from './adapters';
+import { createClient, storageFactory, type StorageFactory } from './adapters';
 import { componentLabel, type AnyProcessor, type ServiceComponent } from './component';
 import { parseServiceConfig, type ParseConfigOptions, type ServiceConfig } from './config';
 import { HeartbeatWriter } from './heartbeat_writer';
@@ -80,6 +80,7 @@ export class Service {
   private failureError: ComponentFailedError | undefined;
   private failed!: (error: ComponentFailedError) => void;
   private stopping: Promise<void> | undefined;
+  private readonly stopFailures: ComponentFailedError[] = [];
   /** Rejects with a {@link ComponentFailedError} when a component fails after start() was called. */
   readonly failure: Promise<never>;
   readonly hasher: Hasher;
@@ -87,7 +88,7 @@ export class Service {
   private constructor(
     readonly config: ServiceConfig,
     readonly client: KafkaClient,
-    readonly storage: StorageBuilder,
+    private readonly storages: StorageFactory,
     readonly logger: Logger,
   ) {
     this.hasher = config.hasher === 'fnv1a' ? fnv1aHasher : murmur2Hasher;
@@ -112,7 +113,7 @@ export class Service {
   static async fromConfig(config: ServiceConfig, options: Pick<CreateServiceOptions, 'logger' | 'client'> = {}): Promise<Service> {
     const logger = options.logger ?? consoleLogger({ level: config.logLevel, fields: { service: config.service } });
     const client = options.client ?? (await createClient(config, logger));
-    return new Service(config, client, await createStorage(config), logger);
+    return new Service(config, client, await storageFactory(config), logger);
   }
 
   get state(): ServiceState {
@@ -134,23 +135,31 @@ export class Service {
     return this.layers.map((layer) => layer.map(componentLabel));
   }
 
+  /**
+   * The configured storage for one component, e.g. `storage('processor-counter')`: LevelDB under
+   * `<storagePath>/<service>-<instance>/<component>`, Redis keys under that prefix, LRU on top.
+   */
+  storage(component: string): StorageBuilder {
+    return this.storages.builder(component);
+  }
+
   /** A processor on the service's client, storage, hasher and logger; `overrides` win. */
   processor<M, S, V, O, J, L, LV>(graph: GroupGraph<M, S, V, O, J, L, LV>, overrides: Partial<ProcessorOptions> = {}): Processor<M, S, V, O, J, L, LV> {
-    const processor = new Processor(graph, { client: this.client, storage: this.storage, hasher: this.hasher, logger: this.logger, ...overrides });
+    const processor = new Processor(graph, { client: this.client, storage: this.storage(`processor-${graph.group}`), hasher: this.hasher, logger: this.logger, ...overrides });
     this.add(processor);
     return processor;
   }
 
   /** A view of a table on the service's client, storage, hasher and logger. */
   view<T>(table: string, codec: Codec<T>, overrides: Partial<ViewOptions> = {}): View<T> {
-    const view = new View(table, codec, this.viewOptions(overrides));
+    const view = new View(table, codec, this.viewOptions(table, overrides));
     this.add(view);
     return view;
   }
 
   /** A view of a group's table, typed by the group's `persist` codec. */
   viewOf<V>(graph: PersistedGraph<V>, overrides: Partial<ViewOptions> = {}): View<V> {
-    const view = View.of(graph, this.viewOptions(overrides));
+    const view = View.of(graph, this.viewOptions(graph.tableTopic, overrides));
     this.add(view);
     return view;
   }
@@ -284,8 +293,8 @@ export class Service {
     };
   }
 
-  private viewOptions(overrides: Partial<ViewOptions>): ViewOptions {
-    return { client: this.client, storage: this.storage, hasher: this.hasher, logger: this.logger, ...overrides };
+  private viewOptions(table: string, overrides: Partial<ViewOptions>): ViewOptions {
+    return { client: this.client, storage: this.storage(`view-${table}`), hasher: this.hasher, logger: this.logger, ...overrides };
   }
 
   private async startWeb(): Promise<void> {
@@ -340,7 +349,12 @@ export class Service {
   }
 
   private fail(error: ComponentFailedError): void {
-    if (this.failureError || this.currentState === 'stopping' || this.currentState === 'stopped') return;
+    if (this.currentState === 'stopping' && !this.failureError) {
+      // A component that fails while stopping (a last commit, a flush) still makes the stop unclean.
+      this.stopFailures.push(error);
+      return;
+    }
+    if (this.failureError || this.currentState === 'stopped' || this.currentState === 'failed') return;
     this.failureError = error;
     this.logger.error('component failed; stopping the service', { component: error.component, error: error.message });
     this.failed(error);
@@ -368,13 +382,17 @@ export class Service {
     }
     this.abort.abort(); // also ends CPU profiles in progress
     await Promise.all(this.runs.values());
+    errors.push(...this.stopFailures);
     if (this.heartbeats) await attempt(this.heartbeats.stop(clean && errors.length === 0));
     if (this.web) await attempt(this.web.close());
     this.metrics?.close();
     if (this.failureError || errors.length > 0) {
       this.currentState = 'failed';
       if (!this.failureError) {
-        this.failureError = new ComponentFailedError(`service "${this.config.service}"`, new AggregateError(errors, errors.map(String).join('; ')));
+        const first = errors[0];
+        this.failureError = first instanceof ComponentFailedError && errors.length === 1
+          ? first
+          : new ComponentFailedError(`service "${this.config.service}" (stopping)`, new AggregateError(errors, errors.map((e) => (e instanceof Error ? e.message : String(e))).join('; ')));
         this.failed(this.failureError);
       }
     } else this.currentState = 'stopped';

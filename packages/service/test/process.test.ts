@@ -39,7 +39,7 @@ describe('a service process', () => {
     if (!brokers) throw new Error('KAFKA_BROKERS is not set (KAFKA_BROKERS=127.0.0.1:9092)');
     client = kafkajsClient({ brokers: brokers.split(',') });
     const manager = await TopicManager.connect(client, { logger: silentLogger });
-    for (const name of ['term', 'fail']) await manager.ensureStream(`${id}-${name}-in`, 2);
+    for (const name of ['term', 'fail', 'grace']) await manager.ensureStream(`${id}-${name}-in`, 2);
     await manager.ensureTable(beatsTopic, 1);
     await manager.close();
     beats = new View(beatsTopic, heartbeatCodec, { client, logger: silentLogger });
@@ -82,6 +82,14 @@ describe('a service process', () => {
       return h?.state === 'failed' ? h : undefined;
     }, 5_000);
     expect(last.state).toBe('failed');
+  });
+
+  it('cuts a stop longer than the grace period short with a non-zero exit', async () => {
+    const p = run('grace', ['--grace-period', '1']);
+    await url(p);
+    p.child.kill('SIGTERM');
+    expect(await p.exit).toBe(1);
+    expect(p.stderr()).toContain('stop did not finish within 1 ms (stop cut short)');
   });
 
   it('exits with code 2 and names the flag for a bad one; prints --help', async () => {

@@ -274,6 +274,26 @@ export interface PartitionOffsets {
   readonly newest: number;
 }
 
+/** A member of a consumer group as the group coordinator reports it. */
+export interface GroupMemberDescription {
+  readonly memberId: string;
+  readonly clientId: string;
+  readonly host: string;
+}
+
+/** A consumer group as the group coordinator reports it. */
+export interface GroupDescription {
+  readonly groupId: string;
+  /**
+   * The coordinator's state name, lower case: `'empty'` (no members, offsets kept), `'stable'`,
+   * `'preparingrebalance'`, `'completingrebalance'`, `'dead'` (unknown or deleted group), or
+   * `'unknown'` when the adapter cannot tell.
+   */
+  readonly state: string;
+  /** Members currently in the group; empty for a stopped group. */
+  readonly members: readonly GroupMemberDescription[];
+}
+
 export interface Admin {
   connect(): Promise<void>;
   close(): Promise<void>;
@@ -288,4 +308,19 @@ export interface Admin {
   partitionOffsets(topic: string): Promise<PartitionOffsets[]>;
   /** Committed offsets of a group for a topic; `-1` for partitions without a commit. */
   committedOffsets(groupId: string, topic: string): Promise<TopicPartitionOffset[]>;
+  /** Names of every topic, without Kafka's internal `__consumer_offsets` and `__transaction_state`; sorted. */
+  listTopics(): Promise<string[]>;
+  /** Members and state of a consumer group; an unknown group is `'dead'` (or `'empty'`) with no members. */
+  describeGroup(groupId: string): Promise<GroupDescription>;
+  /**
+   * Every offset the group committed, across all topics, sorted by topic and partition (only
+   * partitions with a commit). Empty for an unknown group.
+   */
+  groupOffsets(groupId: string): Promise<TopicPartitionOffset[]>;
+  /**
+   * Overwrites committed offsets (next offsets to read) of a group that has no members, e.g. to
+   * reset a stopped group to the oldest offsets. Rejects with a {@link StateError} naming the
+   * members while the group has any (the coordinator refuses such commits too).
+   */
+  setGroupOffsets(groupId: string, offsets: readonly TopicPartitionOffset[]): Promise<void>;
 }

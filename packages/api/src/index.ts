@@ -8,6 +8,7 @@ export type {
   TransactionalProducerConfig, TransactionOffsetsTarget, TransactionalProducer,
   GroupConsumerConfig, GroupHandler, GroupConsumer, PartitionStart, PartitionReaderConfig,
   ReaderHandler, PartitionReader, TopicSpec, TopicDescription, PartitionOffsets, Admin,
+  GroupDescription, GroupMemberDescription,
 } from './client';
 export type { Storage, StorageBuilder, StorageBatchOp, StorageIteratorOptions } from './storage';
 export type {

@@ -1,14 +1,19 @@
 import {
   GokaError, KafkaConnectionError, StateError, TopicExistsError, UnknownTopicError,
-  type Admin, type PartitionOffsets, type TopicDescription, type TopicPartitionOffset, type TopicSpec,
+  type Admin, type GroupDescription, type PartitionOffsets, type TopicDescription, type TopicPartitionOffset, type TopicSpec,
 } from '@goka-ts/api';
 import type { BrokerTarget } from './config_protocol/broker_request';
 import { alterTopicConfigs, describeTopicConfigs } from './config_protocol/topic_configs';
 import { Code, codeOf, toGokaError } from './errors';
 import type { ResolvedOptions } from './options';
-import { OFFSET_INVALID, rdkafka, type IAdminClient, type LibrdKafkaError } from './rdkafka';
+import { connectClient, disconnectClient, OFFSET_INVALID, rdkafka, type IAdminClient, type LibrdKafkaError } from './rdkafka';
 
 type RdTopicDescription = { name: string; partitions: { partition: number; leader: unknown; replicas: unknown[] }[]; error?: LibrdKafkaError };
+
+/** Kafka's own topics, left out of {@link ConfluentAdmin.listTopics}. */
+const INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state']);
+/** librdkafka's ConsumerGroupStates by number, as the api's lower-case state names. */
+const GROUP_STATES = ['unknown', 'preparingrebalance', 'completingrebalance', 'stable', 'dead', 'empty'];
 
 /** How often createTopic checks that a new topic has leaders for all partitions. */
 const READY_POLL_MS = 100;
@@ -248,5 +253,73 @@ export class ConfluentAdmin implements Admin {
     return (result?.partitions ?? [])
       .map((p) => ({ topic, partition: p.partition, offset: p.offset === OFFSET_INVALID || p.offset < 0 ? -1 : p.offset }))
       .sort((a, b) => a.partition - b.partition);
+  }
+
+  async listTopics(): Promise<string[]> {
+    const admin = this.admin();
+    try {
+      const topics = await callback<string[]>((cb) => admin.listTopics({ timeout: this.timeout }, cb));
+      return topics.filter((topic) => !INTERNAL_TOPICS.has(topic)).sort();
+    } catch (err) {
+      throw toGokaError(err, 'listing topics', { brokers: this.options.brokers });
+    }
+  }
+
+  async describeGroup(groupId: string): Promise<GroupDescription> {
+    const admin = this.admin();
+    type Result = { groups: { groupId: string; error?: LibrdKafkaError; state: number; members: { memberId: string; clientId: string; clientHost: string }[] }[] };
+    let result: Result;
+    try {
+      result = await callback<Result>((cb) => admin.describeGroups([groupId], { timeout: this.timeout }, cb as never));
+    } catch (err) {
+      throw toGokaError(err, `describing group "${groupId}"`, { brokers: this.options.brokers });
+    }
+    const group = result.groups.find((g) => g.groupId === groupId);
+    if (group?.error) throw toGokaError(group.error, `describing group "${groupId}"`, { brokers: this.options.brokers });
+    return {
+      groupId,
+      state: GROUP_STATES[group?.state ?? 0] ?? 'unknown',
+      members: (group?.members ?? []).map((m) => ({ memberId: m.memberId, clientId: m.clientId, host: m.clientHost })),
+    };
+  }
+
+  async groupOffsets(groupId: string): Promise<TopicPartitionOffset[]> {
+    const admin = this.admin();
+    type Result = { partitions: { topic: string; partition: number; offset: number }[]; error?: LibrdKafkaError };
+    let results: Result[];
+    try {
+      // No partitions: the coordinator answers every topic the group committed.
+      results = await callback<Result[]>((cb) => admin.listConsumerGroupOffsets([{ groupId }], { timeout: this.timeout }, cb as never));
+    } catch (err) {
+      throw toGokaError(err, `reading committed offsets of group "${groupId}"`, { brokers: this.options.brokers });
+    }
+    const result = results[0];
+    if (result?.error) throw toGokaError(result.error, `reading committed offsets of group "${groupId}"`);
+    return (result?.partitions ?? [])
+      .filter((p) => p.offset >= 0)
+      .map((p) => ({ topic: p.topic, partition: p.partition, offset: p.offset }))
+      .sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
+  }
+
+  async setGroupOffsets(groupId: string, offsets: readonly TopicPartitionOffset[]): Promise<void> {
+    const { members } = await this.describeGroup(groupId);
+    if (members.length > 0) {
+      throw new StateError(`cannot set offsets of group "${groupId}": it has active members (${members.map((m) => `${m.clientId}@${m.host}`).join(', ')}); stop them first`);
+    }
+    if (offsets.length === 0) return;
+    // librdkafka's admin API has no AlterConsumerGroupOffsets: a consumer that never subscribes
+    // commits as no member (generation -1), which the coordinator accepts only for a group without
+    // members. commitSync blocks this thread until the coordinator answered; the call is rare.
+    const consumer = new rdkafka.KafkaConsumer({
+      ...adminConfig(this.options), 'group.id': groupId, 'enable.auto.commit': false,
+    } as never, {});
+    try {
+      await connectClient(consumer, this.timeout);
+      consumer.commitSync(offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset })));
+    } catch (err) {
+      throw toGokaError(err, `setting committed offsets of group "${groupId}"`, { brokers: this.options.brokers });
+    } finally {
+      await disconnectClient(consumer);
+    }
   }
 }

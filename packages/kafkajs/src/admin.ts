@@ -1,10 +1,12 @@
-import { TopicExistsError, UnknownTopicError } from '@goka-ts/api';
-import type { Admin, PartitionOffsets, TopicDescription, TopicPartitionOffset, TopicSpec } from '@goka-ts/api';
+import { StateError, TopicExistsError, UnknownTopicError } from '@goka-ts/api';
+import type { Admin, GroupDescription, PartitionOffsets, TopicDescription, TopicPartitionOffset, TopicSpec } from '@goka-ts/api';
 import { ConfigResourceTypes, type Admin as KafkaJsAdmin, type Kafka } from 'kafkajs';
 import { ClusterOps, type TopicInfo } from './cluster_ops';
 import { isUnknownTopic, toGokaError } from './errors';
 import type { ResolvedOptions } from './options';
 
+/** Kafka's own topics, left out of {@link KafkajsAdmin.listTopics}. */
+const INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state']);
 /** kafkajs ConfigSource of configs set on the topic itself. */
 const TOPIC_CONFIG_SOURCE = 1;
 /** How long the broker may take to create or delete a topic (ms). */
@@ -119,6 +121,53 @@ export class KafkajsAdmin implements Admin {
     const info: TopicInfo = await this.ops.requireTopic(topic);
     const committed = await this.ops.committedOffsets(groupId, info);
     return info.partitions.map((partition) => ({ topic, partition, offset: committed.get(partition) ?? -1 }));
+  }
+
+  async listTopics(): Promise<string[]> {
+    await this.connect();
+    try {
+      return (await this.admin.listTopics()).filter((topic) => !INTERNAL_TOPICS.has(topic)).sort();
+    } catch (err) {
+      throw this.error(err, 'list topics');
+    }
+  }
+
+  async describeGroup(groupId: string): Promise<GroupDescription> {
+    await this.connect();
+    let group;
+    try {
+      group = (await this.admin.describeGroups([groupId])).groups.find((g) => g.groupId === groupId);
+    } catch (err) {
+      throw this.error(err, `describe group "${groupId}"`);
+    }
+    return {
+      groupId,
+      state: (group?.state ?? 'Unknown').toLowerCase(),
+      members: (group?.members ?? []).map((m) => ({ memberId: m.memberId, clientId: m.clientId, host: m.clientHost })),
+    };
+  }
+
+  async groupOffsets(groupId: string): Promise<TopicPartitionOffset[]> {
+    await this.connect();
+    let response;
+    try {
+      // No topics: OffsetFetch v3+ sends a null topic list, which answers every committed topic.
+      response = await this.admin.fetchOffsets({ groupId });
+    } catch (err) {
+      throw this.error(err, `committed offsets of group "${groupId}"`);
+    }
+    return response
+      .flatMap(({ topic, partitions }) => partitions.map((p) => ({ topic, partition: p.partition, offset: Number(p.offset) })))
+      .filter((o) => o.offset >= 0)
+      .sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
+  }
+
+  async setGroupOffsets(groupId: string, offsets: readonly TopicPartitionOffset[]): Promise<void> {
+    const { members } = await this.describeGroup(groupId);
+    if (members.length > 0) {
+      throw new StateError(`cannot set offsets of group "${groupId}": it has active members (${members.map((m) => `${m.clientId}@${m.host}`).join(', ')}); stop them first`);
+    }
+    await this.ops.commitAsNoMember(groupId, offsets);
   }
 
   /** Effective configs (`ownOnly`: only those set on the topic), `undefined` for a missing topic. */

@@ -1,4 +1,4 @@
-import { GokaError, UnknownTopicError } from '@goka-ts/api';
+import { GokaError, UnknownTopicError, type TopicPartitionOffset } from '@goka-ts/api';
 import type { Kafka } from 'kafkajs';
 import { hasErrorType, isConnectionError, isUnknownTopic, toGokaError } from './errors';
 import { createCluster, EARLIEST_OFFSET, LATEST_OFFSET, READ_COMMITTED, READ_UNCOMMITTED, type InternalBroker, type InternalCluster, type InternalMetadata } from './internals';
@@ -161,6 +161,25 @@ export class ClusterOps {
       throw this.error(err, `committed offsets of group "${groupId}"`, info.topic);
     }
     return result;
+  }
+
+  /**
+   * Commits offsets as no member (generation -1, empty member id), which the coordinator accepts
+   * only while the group has no members.
+   */
+  async commitAsNoMember(groupId: string, offsets: readonly TopicPartitionOffset[]): Promise<void> {
+    const byTopic = new Map<string, { partition: number; offset: string }[]>();
+    for (const { topic, partition, offset } of offsets) {
+      let list = byTopic.get(topic);
+      if (!list) byTopic.set(topic, (list = []));
+      list.push({ partition, offset: String(offset) });
+    }
+    try {
+      const coordinator: InternalBroker = await this.cluster.findGroupCoordinator({ groupId });
+      await coordinator.offsetCommit({ groupId, groupGenerationId: -1, memberId: '', topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })) });
+    } catch (err) {
+      throw this.error(err, `set committed offsets of group "${groupId}"`);
+    }
   }
 
   error(err: unknown, what: string, topic?: string): Error {

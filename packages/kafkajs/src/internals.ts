@@ -81,6 +81,13 @@ export interface InternalBroker {
     readonly groupId: string;
     readonly topics: ReadonlyArray<{ readonly topic: string; readonly partitions: ReadonlyArray<{ readonly partition: number }> }>;
   }): Promise<OffsetFetchResponse>;
+  /** Throws the coordinator's error (e.g. UNKNOWN_MEMBER_ID when a generation -1 commit meets a group with members). */
+  offsetCommit(request: {
+    readonly groupId: string;
+    readonly groupGenerationId: number;
+    readonly memberId: string;
+    readonly topics: ReadonlyArray<{ readonly topic: string; readonly partitions: ReadonlyArray<{ readonly partition: number; readonly offset: string }> }>;
+  }): Promise<unknown>;
 }
 
 export interface InternalMetadata {

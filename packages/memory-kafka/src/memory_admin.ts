@@ -1,6 +1,7 @@
 import {
   StateError,
   type Admin,
+  type GroupDescription,
   type PartitionOffsets,
   type TopicDescription,
   type TopicPartitionOffset,
@@ -55,6 +56,38 @@ export class MemoryAdmin implements Admin {
       partition,
       offset: group?.committedOffset(topic, partition) ?? -1,
     }));
+  }
+
+  async listTopics(): Promise<string[]> {
+    this.check('list topics');
+    return this.broker.topicNames().sort();
+  }
+
+  async describeGroup(groupId: string): Promise<GroupDescription> {
+    this.check('describe a group');
+    const group = this.broker.existingGroup(groupId);
+    if (!group) return { groupId, state: 'dead', members: [] };
+    const members = group.memberIds().map((memberId) => ({ memberId, clientId: 'memory-kafka', host: 'localhost' }));
+    return { groupId, state: members.length > 0 ? 'stable' : 'empty', members };
+  }
+
+  async groupOffsets(groupId: string): Promise<TopicPartitionOffset[]> {
+    this.check('read committed offsets');
+    return this.broker.existingGroup(groupId)?.committedOffsets() ?? [];
+  }
+
+  async setGroupOffsets(groupId: string, offsets: readonly TopicPartitionOffset[]): Promise<void> {
+    this.check('set committed offsets');
+    const existing = this.broker.existingGroup(groupId);
+    const members = existing?.memberIds() ?? [];
+    if (members.length > 0) {
+      throw new StateError(`cannot set offsets of group "${groupId}": it has active members (${members.join(', ')}); stop them first`);
+    }
+    for (const { topic, partition } of offsets) {
+      const partitions = this.broker.requireTopic(topic).partitions;
+      if (partition < 0 || partition >= partitions) throw new RangeError(`topic "${topic}" has no partition ${partition} (it has ${partitions})`);
+    }
+    (existing ?? this.broker.group(groupId)).commit(offsets);
   }
 
   private check(what: string): void {

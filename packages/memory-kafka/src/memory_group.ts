@@ -91,6 +91,13 @@ export class MemoryGroup implements Activity {
     return this.committed.get(topic)?.get(partition);
   }
 
+  /** Every committed offset, sorted by topic and partition. */
+  committedOffsets(): TopicPartitionOffset[] {
+    return [...this.committed]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .flatMap(([topic, partitions]) => [...partitions].sort(([a], [b]) => a - b).map(([partition, offset]) => ({ topic, partition, offset })));
+  }
+
   busyReason(): string | undefined {
     return this.rebalancing ? `group "${this.id}": rebalancing` : undefined;
   }

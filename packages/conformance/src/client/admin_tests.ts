@@ -1,6 +1,6 @@
 /// <reference types="jest" />
-import { UnknownTopicError } from '@goka-ts/api';
-import { uniqueName, waitFor, type SuiteContext } from './harness';
+import { StateError, UnknownTopicError } from '@goka-ts/api';
+import { GroupCollector, start, uniqueName, waitFor, type SuiteContext } from './harness';
 
 export function adminTests(ctx: SuiteContext): void {
   describe('admin', () => {
@@ -48,6 +48,38 @@ export function adminTests(ctx: SuiteContext): void {
         { topic, partition: 0, offset: -1 },
         { topic, partition: 1, offset: -1 },
       ]);
+    });
+
+    it('lists topics without the internal ones', async () => {
+      const topic = await ctx.createTopic('admin-list', 1);
+      const topics = await ctx.admin.listTopics();
+      expect(topics).toContain(topic);
+      expect(topics).not.toContain('__consumer_offsets');
+      expect([...topics].sort()).toEqual(topics);
+    });
+
+    it('describes groups, reads all their offsets and sets them only while they have no members', async () => {
+      const topic = await ctx.createTopic('admin-group', 2);
+      await ctx.produce(topic, 0, 3);
+      const group = uniqueName('admin-group');
+      expect((await ctx.admin.describeGroup(group)).members).toEqual([]);
+      expect(await ctx.admin.groupOffsets(group)).toEqual([]);
+
+      await ctx.admin.setGroupOffsets(group, [{ topic, partition: 0, offset: 2 }, { topic, partition: 1, offset: 0 }]);
+      expect(await ctx.admin.groupOffsets(group)).toEqual([{ topic, partition: 0, offset: 2 }, { topic, partition: 1, offset: 0 }]);
+      expect(await ctx.admin.committedOffsets(group, topic)).toEqual([{ topic, partition: 0, offset: 2 }, { topic, partition: 1, offset: 0 }]);
+      const stopped = await ctx.admin.describeGroup(group);
+      expect(stopped).toMatchObject({ groupId: group, members: [] });
+      expect(['empty', 'dead']).toContain(stopped.state);
+
+      const collector = new GroupCollector();
+      start(ctx.groupConsumer(group, [topic], 'oldest'), collector);
+      await waitFor('the member holds both partitions', () => collector.held().length === 2, 20000);
+      const running = await ctx.admin.describeGroup(group);
+      expect(running.state).toBe('stable');
+      expect(running.members).toHaveLength(1);
+      await expect(ctx.admin.setGroupOffsets(group, [{ topic, partition: 0, offset: 0 }])).rejects.toBeInstanceOf(StateError);
+      expect(await ctx.admin.committedOffsets(group, topic)).toEqual([{ topic, partition: 0, offset: 2 }, { topic, partition: 1, offset: 0 }]);
     });
 
     it('deletes a topic', async () => {

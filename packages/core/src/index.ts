@@ -13,6 +13,10 @@ export type { LogLevel, ConsoleLoggerOptions } from './logger';
 export { Backoff, sleep, retry } from './backoff';
 export type { BackoffOptions, RetryOptions } from './backoff';
 
+// Group lag
+export { groupLag, waitForGroupCaughtUp } from './group_lag';
+export type { GroupLag, PartitionLag, GroupLagOptions, WaitForGroupCaughtUpOptions } from './group_lag';
+
 // Topics
 export { TopicManager } from './topic_manager';
 export type { TopicManagerOptions, MismatchPolicy } from './topic_manager';

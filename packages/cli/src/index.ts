@@ -1,0 +1,4 @@
+export { main } from './main';
+export type { MainOptions } from './main';
+export type { Io } from './io';
+export { processIo } from './io';

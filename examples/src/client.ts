@@ -1,12 +1,12 @@
 /**
  * The one place where the examples choose their Kafka: a real broker through the kafkajs adapter when
  * `KAFKA_BROKERS` is set (comma-separated host:port list), else the embedded in-memory Kafka of
- * `@goka-ts/tester`, so every example runs without any infrastructure.
+ * `@goka-ts/memory-kafka`, so every example runs without any infrastructure.
  */
 import type { KafkaClient, Logger } from '@goka-ts/api';
 import { consoleLogger, TopicManager, type LogLevel, type ProcessorOptions } from '@goka-ts/core';
 import { kafkajsClient } from '@goka-ts/kafkajs';
-import { MemoryKafka } from '@goka-ts/tester';
+import { MemoryKafka } from '@goka-ts/memory-kafka';
 
 export interface ExampleClient {
   readonly client: KafkaClient;

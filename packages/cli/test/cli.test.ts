@@ -145,6 +145,9 @@ describe('goka-ts (real broker)', () => {
 
       const bytes = await runCli(['table', 'get', table, 'key-0', '--codec', 'bytes', '--client', 'confluent']);
       expect(bytes).toMatchObject({ code: 0, stdout: `{"key":"key-0","value":"${Buffer.from('4').toString('base64')}"}\n` });
+      const undecodable = await runCli(['table', 'dump', input, '--codec', 'int64']);
+      expect(undecodable.code).toBe(1);
+      expect(undecodable.stderr).toMatch(/goka-ts table dump: view of table ".*": cannot decode the value of key "key-\d" \(partition \d\) with codec "int64"/);
       const missing = await runCli(['table', 'dump', `${id}-no-table`]);
       expect(missing.code).toBe(1);
       expect(missing.stderr).toContain(`${id}-no-table`);

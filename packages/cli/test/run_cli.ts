@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 
 const BIN = path.join(__dirname, '../dist/bin.js');
@@ -15,6 +16,7 @@ export interface CliResult {
  * Asynchronous, so processors of the test process keep heartbeating meanwhile.
  */
 export function runCli(args: readonly string[], env: Record<string, string | undefined> = {}): Promise<CliResult> {
+  if (!existsSync(BIN)) return Promise.reject(new Error(`${BIN} is missing: build first (pnpm exec turbo run build --filter=@goka-ts/cli...)`));
   return new Promise((resolve) => {
     execFile(
       process.execPath,

@@ -40,8 +40,10 @@ export type { DeadLetter } from './dead_letter';
 export { DEFAULT_MAX_MESSAGE_BYTES } from './message_size';
 
 // Tables (advanced: the building block of views and processor tables)
-export { PartitionTable, recoverTables, followTables } from './partition_table';
-export type { PartitionTableOptions, TableReadOptions, RecordCheck } from './partition_table';
+export { PartitionTable } from './partition_table';
+export type { PartitionTableOptions, RecordCheck } from './partition_table';
+export { recoverTables, followTables } from './table_reader';
+export type { TableReadOptions, ReadableTable } from './table_reader';
 
 // Fleet heartbeats (written by @goka-ts/service, read by @goka-ts/web's fleet page)
 export { heartbeatCodec, heartbeatKey, DEFAULT_HEARTBEAT_TOPIC } from './heartbeat';

@@ -8,7 +8,6 @@ import {
   type MessageBatch,
   type PartitionOffsets,
   type PartitionReader,
-  type PartitionStart,
   type PartitionStatus,
   type Storage,
   type StorageBatchOp,
@@ -16,6 +15,7 @@ import {
   type TableStats,
 } from '@goka-ts/api';
 import { silentLogger } from './logger';
+import { followTables, recoverTables, type ReadableTable } from './table_reader';
 
 /** Goka's stall threshold: behind the high watermark with no record for 2 minutes. */
 export const DEFAULT_STALLED_AFTER_MS = 120_000;
@@ -55,11 +55,12 @@ export type RecordCheck = (record: KafkaMessage, key: string) => boolean;
 /**
  * The local copy of one partition of a table topic: opens its storage, recovers it from Kafka
  * and optionally keeps following new records. Shared by views, processor tables and joined tables.
+ * The reading itself (one reader for several partitions of a topic) is `table_reader.ts`'s.
  *
  * Every fetched batch is applied with one `storage.writeBatch(ops, lastOffset)`, so the stored
  * offset always matches the applied records and a restart reads only from stored offset + 1.
  */
-export class PartitionTable {
+export class PartitionTable implements ReadableTable {
   readonly topic: string;
   readonly partition: number;
 
@@ -205,6 +206,8 @@ export class PartitionTable {
       writes: this.writes,
     };
   }
+
+  // The reader's side ({@link ReadableTable}): called by table_reader.ts, not by apps.
 
   /** @internal Prepares recovery against the partition's offsets; returns where to start reading. */
   async beginRecovery(offsets: PartitionOffsets | undefined, partitionCount: number): Promise<number> {
@@ -368,145 +371,4 @@ function settle(deferred: Deferred, error?: unknown): void {
   deferred.settled = true;
   if (error === undefined) deferred.resolve();
   else deferred.reject(error);
-}
-
-export interface TableReadOptions {
-  /** Ends reading early like `stop()`. */
-  readonly signal?: AbortSignal;
-  /** A connected admin for the offsets (default: the tables' own, else a temporary one). */
-  readonly admin?: Admin;
-}
-
-/**
- * Recovers several partitions of one table topic with a single reader (see
- * {@link PartitionTable.recover}). Resolves `true` when every partition is recovered, `false` when
- * stopped or aborted first. Stopping any of the tables stops them all.
- */
-export async function recoverTables(tables: readonly PartitionTable[], options: TableReadOptions = {}): Promise<boolean> {
-  if (tables.length === 0) return true;
-  const { topic } = sameTopic(tables);
-  const signal = options.signal;
-  claimAll(tables);
-  try {
-    const offsets = await partitionOffsets(tables[0], options.admin);
-    const byPartition = new Map(offsets.map((o) => [o.partition, o]));
-    const starts: PartitionStart[] = [];
-    const reading: PartitionTable[] = [];
-    for (const table of tables) {
-      const newest = byPartition.get(table.partition)?.newest ?? 0;
-      const from = await table.beginRecovery(byPartition.get(table.partition), offsets.length);
-      if (from < newest) {
-        starts.push({ partition: table.partition, from });
-        reading.push(table);
-      }
-    }
-    const completed = await runReader(topic, tables, reading, starts, false, signal);
-    if (!completed) {
-      for (const table of tables) table.endReading(false);
-      return false;
-    }
-    await Promise.all(tables.map((table) => table.finishRecovery()));
-    return true;
-  } catch (err) {
-    for (const table of tables) table.endReading(false, err);
-    throw err;
-  } finally {
-    for (const table of tables) table.release();
-  }
-}
-
-/**
- * Follows several partitions of one table topic with a single reader (see {@link PartitionTable.follow}).
- * Resolves when stopped or aborted, rejects on an error.
- */
-export async function followTables(tables: readonly PartitionTable[], options: TableReadOptions = {}): Promise<void> {
-  if (tables.length === 0) return;
-  const { topic } = sameTopic(tables);
-  claimAll(tables);
-  try {
-    const starts = tables.map((table) => ({ partition: table.partition, from: table.beginFollow() }));
-    await runReader(topic, tables, tables, starts, true, options.signal);
-    for (const table of tables) table.endReading(true);
-  } catch (err) {
-    for (const table of tables) table.endReading(true, err);
-    throw err;
-  } finally {
-    for (const table of tables) table.release();
-  }
-}
-
-function claimAll(tables: readonly PartitionTable[]): void {
-  const claimed: PartitionTable[] = [];
-  try {
-    for (const table of tables) {
-      table.claim();
-      claimed.push(table);
-    }
-  } catch (err) {
-    for (const table of claimed) table.release();
-    throw err;
-  }
-}
-
-function sameTopic(tables: readonly PartitionTable[]): { topic: string } {
-  const topic = tables[0].topic;
-  const seen = new Set<number>();
-  for (const table of tables) {
-    if (table.topic !== topic) throw new StateError(`tables of different topics ("${topic}", "${table.topic}") cannot share a reader`);
-    if (seen.has(table.partition)) throw new StateError(`table "${topic}" partition ${table.partition} is listed twice`);
-    seen.add(table.partition);
-  }
-  return { topic };
-}
-
-async function partitionOffsets(table: PartitionTable, shared: Admin | undefined): Promise<PartitionOffsets[]> {
-  const { client, admin: own } = table.clientOptions;
-  const admin = shared ?? own ?? client.admin();
-  const temporary = !shared && !own;
-  if (!temporary) return admin.partitionOffsets(table.topic);
-  await admin.connect();
-  try {
-    return await admin.partitionOffsets(table.topic);
-  } finally {
-    await admin.close();
-  }
-}
-
-/**
- * Runs one reader over `starts`, dispatching batches to the tables by partition. Resolves `true`
- * when it ended on its own, `false` when stopped (any table's stop(), or the signal).
- */
-async function runReader(
-  topic: string,
-  all: readonly PartitionTable[],
-  reading: readonly PartitionTable[],
-  starts: readonly PartitionStart[],
-  follow: boolean,
-  signal: AbortSignal | undefined,
-): Promise<boolean> {
-  const stopped = () => signal?.aborted === true || all.some((table) => table.stopped);
-  if (stopped()) return false;
-  if (starts.length === 0) return true;
-  const byPartition = new Map(reading.map((table) => [table.partition, table]));
-  const { client, maxWaitMs } = reading[0].clientOptions;
-  const reader = client.partitionReader({ topic, partitions: starts, follow, maxWaitMs });
-  for (const table of all) table.attachReader(reader);
-  const onAbort = () => void reader.stop();
-  signal?.addEventListener('abort', onAbort, { once: true });
-  try {
-    // A stop() may have come between the check above and attaching the reader.
-    if (stopped()) return false;
-    await reader.run({
-      onBatch: (batch) => {
-        const table = byPartition.get(batch.partition);
-        if (!table) throw new GokaError(`reader of table "${topic}" delivered partition ${batch.partition}, which it was not asked for`);
-        return table.apply(batch, !follow);
-      },
-      onCaughtUp: (partition, highWatermark) => byPartition.get(partition)?.reachedHighWatermark(highWatermark, follow),
-    });
-    return !stopped();
-  } finally {
-    signal?.removeEventListener('abort', onAbort);
-    for (const table of all) table.attachReader(undefined);
-  }
 }

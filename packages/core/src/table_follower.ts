@@ -1,5 +1,6 @@
 import type { Admin } from '@goka-ts/api';
-import { recoverTables, type PartitionTable } from './partition_table';
+import type { PartitionTable } from './partition_table';
+import { recoverTables } from './table_reader';
 
 /**
  * A table partition that can be switched between following (applying new records as they arrive:

@@ -19,7 +19,8 @@ import { murmur2Hasher } from './hasher_murmur2';
 import { defaultLogger } from './logger';
 import { decodableRecords, type TableErrorPolicy } from './record_check';
 import { isConnectionFailure } from './transient';
-import { followTables, PartitionTable, recoverTables } from './partition_table';
+import { PartitionTable } from './partition_table';
+import { followTables, recoverTables } from './table_reader';
 
 export interface ViewReconnectOptions {
   /** First wait after a connection failure (ms). Default 1000. */

@@ -1,6 +1,7 @@
 import type { Storage, StorageBatchOp, StorageBuilder } from '@goka-ts/api';
 import { memoryStorage } from '@goka-ts/storage-memory';
-import { followTables, PartitionTable, recoverTables } from '../src/partition_table';
+import { PartitionTable } from '../src/partition_table';
+import { followTables, recoverTables } from '../src/table_reader';
 import { FaultyKafka } from './support/faulty_kafka';
 import { recordingLogger } from './support/recording_logger';
 

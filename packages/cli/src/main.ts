@@ -18,7 +18,8 @@ export interface MainOptions {
 
 /**
  * Runs one `goka-ts` command line (without the node and script arguments) and resolves with its
- * exit code: 0 done, 1 the command failed (the message on stderr names what), 2 a usage error.
+ * exit code: 0 done, 1 the command failed (the message on stderr names what), 2 a usage error,
+ * 130 interrupted by `signal`.
  */
 export async function main(argv: readonly string[], options: MainOptions = {}): Promise<number> {
   const io = options.io ?? processIo();
@@ -68,6 +69,10 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
       io.err(`goka-ts: ${error.message}`);
       io.err(error.command ? `see 'goka-ts ${error.command} --help'` : "see 'goka-ts --help'");
       return 2;
+    }
+    if (options.signal?.aborted) {
+      io.err(`goka-ts ${command?.name ?? ''}: interrupted`);
+      return 130; // the shell's code for SIGINT
     }
     io.err(`goka-ts ${command?.name ?? ''}: ${describe(error)}`);
     return 1;

@@ -60,6 +60,12 @@ describe('goka-ts (real broker)', () => {
     });
   });
 
+  it('an unreachable broker fails with exit 1 naming the command and the broker', async () => {
+    const result = await runCli(['topics', 'list', '--brokers', '127.0.0.1:1']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('goka-ts topics list: kafkajs admin: connect: cannot reach Kafka brokers 127.0.0.1:1');
+  });
+
   it('topics ensure creates once, then checks; list and describe show partitions and compaction', async () => {
     const topic = `${id}-ensured`;
     await cluster.createTopic(topic, 1);

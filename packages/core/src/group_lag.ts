@@ -71,7 +71,8 @@ const EXACT_READ_TIMEOUT_MS = 10_000;
  *
  * @example
  * const { total, partitions } = await groupLag(client, 'clicks-counter');
- * for (const p of partitions) console.log(p.topic, p.partition, p.lag);
+ * for (const p of partitions) console.log(`${p.topic}/${p.partition}: ${p.lag} behind`);
+ * console.log(`total ${total}`);
  */
 export async function groupLag(client: KafkaClient, groupId: string, topics?: readonly string[] | GroupLagOptions): Promise<GroupLag> {
   const options: GroupLagOptions = Array.isArray(topics) ? { topics: topics as readonly string[] } : ((topics as GroupLagOptions | undefined) ?? {});
@@ -91,7 +92,7 @@ export async function groupLag(client: KafkaClient, groupId: string, topics?: re
  * the partitions still behind) or `signal` aborts.
  *
  * @example
- * await emitter.emit('user-1', click);
+ * // after emitting test input, before checking the group's table or outputs:
  * await waitForGroupCaughtUp(client, 'clicks-counter', { topics: ['clicks'], timeoutMs: 30_000 });
  */
 export async function waitForGroupCaughtUp(client: KafkaClient, groupId: string, options: WaitForGroupCaughtUpOptions): Promise<GroupLag> {

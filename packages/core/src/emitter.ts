@@ -11,6 +11,7 @@ import {
   type ProducerConfig,
   type ProduceResult,
 } from '@goka-ts/api';
+import { ComponentLifecycle } from './component_lifecycle';
 import { murmur2Hasher } from './hasher_murmur2';
 import { defaultLogger } from './logger';
 import { checkMaxMessageBytes, oversized, recordBytes } from './message_size';
@@ -68,7 +69,7 @@ export class Emitter<T> {
   private starting: Promise<void> | undefined;
   /** Emits that arrived before the producer was ready; finish() waits for them. */
   private readonly beforeStart = new Set<Promise<unknown>>();
-  private currentState: ComponentState = 'idle';
+  private readonly lifecycle: ComponentLifecycle;
   private finishing: Promise<void> | undefined;
   private emitted = 0;
   private bytes = 0;
@@ -82,11 +83,12 @@ export class Emitter<T> {
     this.hasher = options.hasher ?? murmur2Hasher;
     this.defaultHeaders = options.defaultHeaders;
     this.logger = options.logger ?? defaultLogger();
+    this.lifecycle = new ComponentLifecycle(`emitter for topic "${topic}"`, this.logger);
     this.maxMessageBytes = checkMaxMessageBytes(`emitter for topic "${topic}"`, options.maxMessageBytes);
   }
 
   get state(): ComponentState {
-    return this.currentState;
+    return this.lifecycle.state;
   }
 
   /** Partition count of the topic; 0 until started. */
@@ -138,11 +140,11 @@ export class Emitter<T> {
   }
 
   stats(): EmitterStats {
-    return { topic: this.topic, state: this.currentState, emitted: this.emitted, bytes: this.bytes, failed: this.failed };
+    return { topic: this.topic, state: this.lifecycle.state, emitted: this.emitted, bytes: this.bytes, failed: this.failed };
   }
 
   private async connect(): Promise<void> {
-    this.currentState = 'starting';
+    this.lifecycle.set('starting');
     const admin = this.options.client.admin();
     try {
       await admin.connect();
@@ -156,10 +158,10 @@ export class Emitter<T> {
       const producer = this.options.client.producer(this.options.producer);
       await producer.connect();
       this.producer = producer;
-      this.currentState = 'running';
+      this.lifecycle.set('running');
       this.logger.debug('emitter started', { topic: this.topic, partitions: this.partitions });
     } catch (err) {
-      this.currentState = 'idle';
+      this.lifecycle.set('idle');
       throw err;
     }
   }
@@ -190,7 +192,7 @@ export class Emitter<T> {
   }
 
   private async close(): Promise<void> {
-    this.currentState = 'stopping';
+    this.lifecycle.set('stopping');
     // A start in flight would otherwise connect a producer nobody closes.
     await this.starting?.catch(() => undefined);
     await Promise.all(this.beforeStart);
@@ -198,9 +200,9 @@ export class Emitter<T> {
     this.producer = undefined;
     try {
       if (producer) await producer.close();
-      this.currentState = 'stopped';
+      this.lifecycle.set('stopped');
     } catch (err) {
-      this.currentState = 'failed';
+      this.lifecycle.set('failed');
       throw err;
     }
   }

@@ -25,7 +25,8 @@ export type { TopicManagerOptions, MismatchPolicy } from './topic_manager';
 export { Emitter } from './emitter';
 export type { EmitterOptions, EmitterEmitOptions, EmitterStats } from './emitter';
 export { View } from './view';
-export type { ViewOptions, ViewReconnectOptions, StateListener } from './view';
+export type { ViewOptions, ViewReconnectOptions } from './view';
+export type { StateListener } from './component_lifecycle';
 export type { TableErrorPolicy } from './record_check';
 
 // Processor

@@ -1,14 +1,13 @@
 import { GokaError, StateError } from '@goka-ts/api';
 import type { ComponentState, Logger, PartitionProcessorStats, ProcessorStats } from '@goka-ts/api';
 import { Backoff, sleep } from './backoff';
+import { ComponentLifecycle, type StateListener } from './component_lifecycle';
 import { describeError } from './effect_holder';
 import type { GroupGraph, VisitorHandler } from './graph';
 import { withFields } from './logger';
 import { isTransientFailure } from './transient';
 import { resolveProcessorOptions, type ProcessorOptions, type ResolvedProcessorOptions } from './processor_options';
 import { ProcessorRun } from './processor_run';
-import type { StateListener } from './view';
-
 
 /**
  * Runs a group graph for this instance's share of the partitions: recovers the group table and
@@ -31,8 +30,7 @@ export class Processor<M = unknown, S = unknown, V = unknown, O = unknown, J = u
   readonly graph: GroupGraph<M, S, V, O, J, L, LV>;
   private readonly options: ResolvedProcessorOptions;
   private readonly logger: Logger;
-  private currentState: ComponentState = 'idle';
-  private readonly listeners = new Set<StateListener>();
+  private readonly lifecycle: ComponentLifecycle;
   private current: ProcessorRun | undefined;
   private running: Promise<void> | undefined;
   private stopRequested = false;
@@ -42,16 +40,16 @@ export class Processor<M = unknown, S = unknown, V = unknown, O = unknown, J = u
     this.graph = graph;
     this.options = resolveProcessorOptions(graph.group, options);
     this.logger = withFields(this.options.logger, { group: graph.group });
+    this.lifecycle = new ComponentLifecycle(`processor "${graph.group}"`, this.logger);
   }
 
   get state(): ComponentState {
-    return this.currentState;
+    return this.lifecycle.state;
   }
 
   /** Calls `listener` on every state change; returns a function that unsubscribes it. */
   onStateChange(listener: StateListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.lifecycle.onStateChange(listener);
   }
 
   /**
@@ -131,18 +129,7 @@ export class Processor<M = unknown, S = unknown, V = unknown, O = unknown, J = u
    * stops or fails first.
    */
   waitRunning(): Promise<void> {
-    if (this.currentState === 'running') return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const off = this.onStateChange((state) => {
-        if (state === 'running') {
-          off();
-          resolve();
-        } else if (state === 'failed' || state === 'stopped') {
-          off();
-          reject(new StateError(`processor "${this.graph.group}" ${state} before it was running`));
-        }
-      });
-    });
+    return this.lifecycle.waitFor('running');
   }
 
   /**
@@ -183,29 +170,21 @@ export class Processor<M = unknown, S = unknown, V = unknown, O = unknown, J = u
     const run = this.current;
     const partitions: Record<number, PartitionProcessorStats> = {};
     if (run) for (const [p, pp] of run.partitions) partitions[p] = pp.stats();
-    return { group: this.graph.group, tableTopic: this.graph.tableTopic, state: this.currentState, partitions, lookups: run ? run.lookupStats() : {} };
+    return { group: this.graph.group, tableTopic: this.graph.tableTopic, state: this.lifecycle.state, partitions, lookups: run ? run.lookupStats() : {} };
   }
 
   private activeRun(what: string): ProcessorRun {
     const run = this.current;
-    if (!run || this.currentState === 'starting' || this.currentState === 'idle') {
-      throw new StateError(`processor "${this.graph.group}": ${what} needs a running processor (state: ${this.currentState})`);
+    const state = this.lifecycle.state;
+    if (!run || state === 'starting' || state === 'idle') {
+      throw new StateError(`processor "${this.graph.group}": ${what} needs a running processor (state: ${state})`);
     }
     run.checkActive(what);
     return run;
   }
 
   private setState(state: ComponentState): void {
-    const previous = this.currentState;
-    if (previous === state) return;
-    this.currentState = state;
-    this.logger.debug('processor state', { state, previous });
-    for (const listener of [...this.listeners]) {
-      try {
-        listener(state, previous);
-      } catch (error) {
-        this.logger.warn('a state listener threw', { error: describeError(error) });
-      }
-    }
+    const previous = this.lifecycle.state;
+    if (this.lifecycle.set(state)) this.logger.debug('processor state', { state, previous });
   }
 }

@@ -14,6 +14,7 @@ import {
 } from '@goka-ts/api';
 import { memoryStorage } from '@goka-ts/storage-memory';
 import { Backoff, sleep } from './backoff';
+import { ComponentLifecycle, type StateListener } from './component_lifecycle';
 import type { PersistedGraph } from './graph';
 import { murmur2Hasher } from './hasher_murmur2';
 import { defaultLogger } from './logger';
@@ -58,8 +59,6 @@ export interface ViewOptions {
   readonly onError?: TableErrorPolicy;
 }
 
-export type StateListener = (state: ComponentState, previous: ComponentState) => void;
-
 /**
  * A read-only local copy of a whole table (every partition), kept up to date.
  *
@@ -76,13 +75,11 @@ export class View<T> {
   private readonly storage: StorageBuilder;
   private readonly logger: Logger;
   private readonly reconnect: Required<ViewReconnectOptions> | undefined;
-  private readonly listeners = new Set<StateListener>();
-  private currentState: ComponentState = 'idle';
+  private readonly lifecycle: ComponentLifecycle;
   private tables: PartitionTable[] = [];
   private partitions = 0;
   private running: Promise<void> | undefined;
   private stopController: AbortController | undefined;
-  private runningWaiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
   private skipped = 0;
 
   constructor(
@@ -93,6 +90,7 @@ export class View<T> {
     this.hasher = options.hasher ?? murmur2Hasher;
     this.storage = options.storage ?? memoryStorage();
     this.logger = options.logger ?? defaultLogger();
+    this.lifecycle = new ComponentLifecycle(`view of table "${table}"`, this.logger);
     if (options.onError !== undefined && options.onError !== 'fail' && options.onError !== 'skip') {
       throw new TypeError(`view of table "${table}": onError must be 'fail' or 'skip', got ${JSON.stringify(options.onError)}`);
     }
@@ -118,7 +116,7 @@ export class View<T> {
   }
 
   get state(): ComponentState {
-    return this.currentState;
+    return this.lifecycle.state;
   }
 
   /** Table records dropped because they could not be decoded (with `onError: 'skip'`). */
@@ -133,8 +131,7 @@ export class View<T> {
 
   /** Calls `listener` on every state change; returns the function that removes it. */
   onStateChange(listener: StateListener): () => void {
-    this.listeners.add(listener);
-    return () => void this.listeners.delete(listener);
+    return this.lifecycle.onStateChange(listener);
   }
 
   /**
@@ -169,11 +166,7 @@ export class View<T> {
    * stops before that, and at once when it already ended (`stopped` / `failed`).
    */
   waitRunning(): Promise<void> {
-    if (this.currentState === 'running') return Promise.resolve();
-    if (this.currentState === 'stopped' || this.currentState === 'failed') {
-      return Promise.reject(new StateError(`view of table "${this.table}" is ${this.currentState}`));
-    }
-    return new Promise((resolve, reject) => this.runningWaiters.push({ resolve, reject }));
+    return this.lifecycle.waitFor('running', { rejectWhenEnded: true });
   }
 
   /** The value of `key`, from the partition the hasher picks; `undefined` when absent. */
@@ -200,7 +193,7 @@ export class View<T> {
   stats(): ViewStats {
     const partitions: Record<number, TableStats> = {};
     for (const table of this.tables) partitions[table.partition] = table.stats();
-    return { table: this.table, state: this.currentState, partitions };
+    return { table: this.table, state: this.lifecycle.state, partitions };
   }
 
   private async runLoop(signal: AbortSignal): Promise<void> {
@@ -222,13 +215,11 @@ export class View<T> {
       }
       await this.closeTables();
       this.setState('stopped');
-      this.settleWaiters(new StateError(`view of table "${this.table}" stopped before it was running`));
     } catch (err) {
       await this.closeTables().catch((closeError: unknown) =>
         this.logger.error('closing view storage failed', { table: this.table, error: closeError }),
       );
-      this.setState('failed');
-      this.settleWaiters(err);
+      this.lifecycle.set('failed', err);
       throw err;
     }
   }
@@ -246,7 +237,6 @@ export class View<T> {
     }
     connected();
     this.setState('running');
-    this.settleWaiters();
     await followTables(this.tables, { signal });
   }
 
@@ -312,24 +302,6 @@ export class View<T> {
   }
 
   private setState(state: ComponentState): void {
-    const previous = this.currentState;
-    if (previous === state) return;
-    this.currentState = state;
-    for (const listener of [...this.listeners]) {
-      try {
-        listener(state, previous);
-      } catch (err) {
-        this.logger.error('view state listener threw', { table: this.table, state, error: err });
-      }
-    }
-  }
-
-  private settleWaiters(error?: unknown): void {
-    const waiters = this.runningWaiters;
-    this.runningWaiters = [];
-    for (const waiter of waiters) {
-      if (error === undefined) waiter.resolve();
-      else waiter.reject(error);
-    }
+    this.lifecycle.set(state);
   }
 }

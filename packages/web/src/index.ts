@@ -1,5 +1,5 @@
 /**
- * A web UI for goka-ts, after Goka's web package: monitor, query and actions pages over a JSON API.
+ * A web UI for goka-ts, after Goka's web package: monitor, query, actions and fleet pages over a JSON API.
  * See {@link MonitorServer}.
  */
 export { MonitorServer } from './monitor_server';
@@ -8,3 +8,8 @@ export { HttpError } from './http_error';
 export type { MonitorRoute, RouteHandler, RouteOptions } from './routes';
 export type { ActionStatus } from './action_runner';
 export type { ActionSpec, MonitoredProcessor, MonitoredView } from './sources';
+export { buildFleetGraph, STALE_INTERVALS } from './fleet_graph';
+export type { FleetGraph, FleetNode, FleetComponentNode, FleetTopicNode, FleetEdge, FleetEdgeKind, FleetInstance } from './fleet_graph';
+export { layoutFleet } from './fleet_layout';
+export type { FleetPosition } from './fleet_layout';
+export type { FleetOptions, FleetReaderState, FleetReaderStatus } from './fleet_reader';

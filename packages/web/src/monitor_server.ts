@@ -2,6 +2,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AccessGuard } from './access_guard';
 import { ActionRunner, type ActionStatus } from './action_runner';
+import { buildFleetGraph, STALE_INTERVALS } from './fleet_graph';
+import { layoutFleet } from './fleet_layout';
+import { fleetPage } from './fleet_page';
+import { FleetReader, type FleetOptions } from './fleet_reader';
 import { HttpError } from './http_error';
 import { toJson } from './json_value';
 import { actionsPage, indexPage, processorPage, queryPage, viewPage } from './pages';
@@ -34,6 +38,12 @@ export interface MonitorServerOptions {
   readonly allowedHosts?: readonly string[];
   /** Extra routes on the same server, e.g. health checks; see {@link MonitorServer.route}. */
   readonly routes?: readonly MonitorRoute[];
+  /**
+   * Shows the fleet page (`/fleet`, `GET /api/fleet`): the graph of every service that publishes
+   * heartbeats to `topic`, read with `client` from {@link listen} to {@link close}. Without it the
+   * fleet API answers 404.
+   */
+  readonly fleet?: FleetOptions;
 }
 
 /** Largest request body accepted (an action's start value). */
@@ -42,10 +52,12 @@ const BODY_LIMIT_BYTES = 64 * 1024;
 /**
  * Goka's web package for goka-ts: a monitor of processors and views (an index, a page per component,
  * JSON stats), a query page (a key's value in any view, or in a processor's table) and an actions
- * page (start named actions with a value, stop them). Plain `node:http`, no dependencies.
+ * page (start named actions with a value, stop them), and a fleet page of every service that sends
+ * heartbeats. Plain `node:http`, no framework.
  *
  * JSON API: `GET /api/components`, `/api/processors/:group`, `/api/views/:table` (the components'
  * `stats()`), `GET /api/query?source=view:<table>|processor:<group>&key=<key>`, `GET /api/actions`,
+ * `GET /api/fleet` (with the `fleet` option: the graph of every service sending heartbeats),
  * `POST /api/actions/:name/start` (`{ "value": "..." }`) and `/stop`. Errors answer
  * `{ "error": "..." }` with a 4xx status.
  */
@@ -58,12 +70,14 @@ export class MonitorServer {
   private readonly guard: AccessGuard;
   private readonly routes = new RouteTable();
   private server: http.Server | undefined;
+  private readonly fleet: FleetReader | undefined;
 
   constructor(private readonly options: MonitorServerOptions = {}) {
     this.title = options.title ?? 'goka-ts';
     this.host = options.host ?? '127.0.0.1';
     this.guard = new AccessGuard(options.token, options.allowedHosts ?? AccessGuard.defaultHosts(this.host));
     for (const r of options.routes ?? []) this.routes.add(r);
+    this.fleet = options.fleet && new FleetReader(options.fleet);
   }
 
   /**
@@ -113,14 +127,16 @@ export class MonitorServer {
         resolve();
       });
     });
+    this.fleet?.start();
     const address = server.address() as AddressInfo;
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     return `http://${host}:${address.port}`;
   }
 
-  /** Stops running actions, closes every connection and the server. */
+  /** Stops running actions and the fleet reader, closes every connection and the server. */
   async close(): Promise<void> {
     await Promise.all([...this.actions.values()].map((a) => a.stop()));
+    await this.fleet?.stop();
     const server = this.server;
     if (!server) return;
     this.server = undefined;
@@ -159,6 +175,7 @@ export class MonitorServer {
     if (section === undefined) return indexPage(this.title);
     if (section === 'query' && name === undefined) return queryPage(this.title);
     if (section === 'actions' && name === undefined) return actionsPage(this.title);
+    if (section === 'fleet' && name === undefined) return fleetPage(this.title);
     if (section === 'processors' && name !== undefined) {
       this.processor(name); // 404 for an unknown group
       return processorPage(this.title, name);
@@ -185,6 +202,7 @@ export class MonitorServer {
     if (section === 'views' && name !== undefined) return this.json(res, 200, this.view(name).stats());
     if (section === 'actions' && name === undefined) return this.json(res, 200, [...this.actions.values()].map((a) => a.current));
     if (section === 'query' && name === undefined) return this.json(res, 200, await this.query(url));
+    if (section === 'fleet' && name === undefined) return this.json(res, 200, await this.fleetGraph());
     throw new HttpError(404, `no endpoint /api/${path.join('/')}`);
   }
 
@@ -199,6 +217,13 @@ export class MonitorServer {
         return { table, state: s.state, partitions: Object.keys(s.partitions).length };
       }),
     };
+  }
+
+  private async fleetGraph() {
+    if (!this.fleet) throw new HttpError(404, 'this monitor has no fleet configured (MonitorServer option "fleet")');
+    const now = Date.now();
+    const graph = buildFleetGraph(await this.fleet.heartbeats(), now);
+    return { reader: this.fleet.status(), now, staleAfterIntervals: STALE_INTERVALS, ...graph, layout: layoutFleet(graph) };
   }
 
   private async query(url: URL): Promise<{ found: boolean; value?: unknown }> {

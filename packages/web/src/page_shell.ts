@@ -66,13 +66,17 @@ function poll(fn, ms) {
 }
 `;
 
-/** A page titled `title` with `body` under `heading`, running `script` after the shared client code. */
-export function page(title: string, heading: string, body: string, script: string): HtmlPage {
+/**
+ * A page titled `title` with `body` under `heading`, running `script` after the shared client code;
+ * `style` adds rules of this page to the shared ones.
+ */
+export function page(title: string, heading: string, body: string, script: string, style = ''): HtmlPage {
   const code = CLIENT_COMMON + script;
+  const css = STYLE + style;
   const csp = [
     "default-src 'none'",
     `script-src '${sha256(code)}'`,
-    `style-src '${sha256(STYLE)}'`,
+    `style-src '${sha256(css)}'`,
     "connect-src 'self'",
     "img-src 'self'",
     "base-uri 'none'",
@@ -80,7 +84,7 @@ export function page(title: string, heading: string, body: string, script: strin
     "frame-ancestors 'none'",
   ].join('; ');
   const html = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title><style>${css}</style></head>
 <body><nav><a href="/">Monitor</a><a href="/fleet">Fleet</a><a href="/query">Query</a><a href="/actions">Actions</a></nav>
 <main><h1 id="heading">${escapeHtml(heading)}</h1>${body}</main>
 <script>${code}</script></body></html>`;

@@ -1,0 +1,7 @@
+export { platformaticClient, PlatformaticClient } from './client';
+export type { PlatformaticClientOptions } from './options';
+export { PRODUCER_DEFAULTS } from './producer';
+export { TRANSACTIONAL_DEFAULTS } from './transactional_producer';
+export { GROUP_DEFAULTS } from './group_consumer';
+export { READER_DEFAULTS } from './partition_reader';
+export { COPARTITION_PROTOCOL, planCopartitioned, copartitionAssigner } from './copartition_assigner';

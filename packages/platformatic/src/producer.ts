@@ -1,0 +1,81 @@
+import { RecordTooLargeError, StateError, UnknownTopicError } from '@goka-ts/api';
+import type { ProduceResult, Producer, ProducerConfig, ProducerRecord } from '@goka-ts/api';
+import { Producer as PltProducer, type CompressionAlgorithmValue, type MessageToProduce } from '@platformatic/kafka';
+import { topicInfo } from './cluster';
+import { compressionFor } from './compression';
+import { hasProtocolError, isUnknownTopic, toGokaError } from './errors';
+import type { ResolvedOptions } from './options';
+import { baseOffsets, RecordBatcher } from './record_batcher';
+
+/** Defaults of {@link ProducerConfig} for this adapter (Goka's acks=1; short linger). */
+export const PRODUCER_DEFAULTS = { lingerMs: 5, batchSize: 1000, acks: 1 as const, compression: 'none' as const };
+
+type State = 'idle' | 'connected' | 'closing' | 'closed';
+
+/**
+ * {@link Producer} on a platformatic Producer. platformatic sends what it is given at once, so
+ * the adapter batches: every linger period one `send` call carries all queued records.
+ */
+export class PlatformaticProducer implements Producer {
+  private state: State = 'idle';
+  private readonly producer: PltProducer;
+  private readonly batcher: RecordBatcher;
+  private readonly acks: -1 | 1;
+  private readonly compression: CompressionAlgorithmValue;
+  private readonly name: string;
+
+  constructor(private readonly options: ResolvedOptions, config: ProducerConfig = {}) {
+    this.name = 'platformatic producer';
+    this.acks = config.acks ?? PRODUCER_DEFAULTS.acks;
+    this.compression = compressionFor(config.compression ?? PRODUCER_DEFAULTS.compression, this.name);
+    this.producer = new PltProducer({ ...options.base, clientId: config.clientId ?? options.clientId });
+    this.batcher = new RecordBatcher(
+      {
+        partitionCount: async (topic) => (await topicInfo(this.producer, topic, false))?.partitions,
+        send: async (messages: MessageToProduce[]) => baseOffsets(await this.producer.send({ messages, acks: this.acks, compression: this.compression })),
+        error: (err, topic) => this.error(err, topic),
+      },
+      config.lingerMs ?? PRODUCER_DEFAULTS.lingerMs,
+      config.batchSize ?? PRODUCER_DEFAULTS.batchSize,
+    );
+  }
+
+  async connect(): Promise<void> {
+    if (this.state === 'closing' || this.state === 'closed') throw new StateError(`${this.name}: connect() after close()`);
+    if (this.state === 'connected') return;
+    try {
+      await this.producer.metadata({ topics: [] });
+    } catch (err) {
+      throw toGokaError(err, { operation: `${this.name}: connect`, brokers: this.options.brokers });
+    }
+    this.state = 'connected';
+  }
+
+  send(record: ProducerRecord): Promise<ProduceResult> {
+    if (this.state === 'closing' || this.state === 'closed') return Promise.reject(new StateError(`${this.name}: send() after close()`));
+    return this.batcher.add(record);
+  }
+
+  flush(): Promise<void> {
+    return this.batcher.flush();
+  }
+
+  async close(): Promise<void> {
+    if (this.state === 'closed' || this.state === 'closing') return;
+    this.state = 'closing';
+    try {
+      await this.batcher.flush();
+    } finally {
+      this.state = 'closed';
+      await this.producer.close().catch(() => undefined);
+    }
+  }
+
+  private error(err: unknown, topic: string): Error {
+    if (hasProtocolError(err, 'MESSAGE_TOO_LARGE') || hasProtocolError(err, 'RECORD_LIST_TOO_LARGE')) {
+      return new RecordTooLargeError(topic, '', -1, -1, { cause: err, detail: 'the broker refused the batch as too large (message.max.bytes)' });
+    }
+    if (isUnknownTopic(err)) return new UnknownTopicError(topic, { cause: err });
+    return toGokaError(err, { operation: `${this.name}: send`, brokers: this.options.brokers, topic });
+  }
+}

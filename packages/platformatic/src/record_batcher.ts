@@ -1,0 +1,165 @@
+import { GokaError, UnknownTopicError, WriteExpiredError } from '@goka-ts/api';
+import type { ProduceResult, ProducerRecord } from '@goka-ts/api';
+import type { MessageToProduce } from '@platformatic/kafka';
+
+interface Pending {
+  readonly record: ProducerRecord;
+  readonly resolve: (result: ProduceResult) => void;
+  readonly reject: (err: Error) => void;
+}
+
+/** What the batcher needs from its producer. */
+export interface BatchSink {
+  /** Partition count of a topic; `undefined` when it does not exist. */
+  partitionCount(topic: string): Promise<number | undefined>;
+  /** One client call for the whole batch; resolves with each topic-partition's base offset (`"topic:partition"`). */
+  send(messages: MessageToProduce[]): Promise<Map<string, number>>;
+  /** Maps a client error to the goka-ts error the batch's records reject with. */
+  error(err: unknown, topic: string): Error;
+}
+
+/**
+ * Collects records for `lingerMs` (or until `batchSize`) and hands them to the client in one call,
+ * one batch in flight at a time so records of a partition are written in send order. Records are
+ * checked before they leave: a missing topic or partition, or a passed `notAfter`, rejects only
+ * that record.
+ */
+export class RecordBatcher {
+  private queue: Pending[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private inflight: Promise<void> | null = null;
+
+  constructor(private readonly sink: BatchSink, private readonly lingerMs: number, private readonly batchSize: number) {}
+
+  add(record: ProducerRecord): Promise<ProduceResult> {
+    return new Promise<ProduceResult>((resolve, reject) => {
+      this.queue.push({ record, resolve, reject });
+      if (this.queue.length >= this.batchSize) this.kick();
+      else if (!this.timer && !this.inflight) this.timer = setTimeout(() => this.kick(), this.lingerMs);
+    });
+  }
+
+  /** Sends now; resolves once every record added before the call has settled. */
+  async flush(): Promise<void> {
+    while (this.queue.length || this.inflight) {
+      this.kick();
+      await this.inflight;
+    }
+  }
+
+  /** Pending records not yet handed to the client. */
+  get size(): number {
+    return this.queue.length;
+  }
+
+  private kick(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.inflight || this.queue.length === 0) return;
+    const batch = this.queue.splice(0, Math.max(this.batchSize, this.queue.length));
+    this.inflight = this.dispatch(batch).finally(() => {
+      this.inflight = null;
+      // What queued while this batch was out has waited long enough.
+      if (this.queue.length) this.kick();
+    });
+  }
+
+  private async dispatch(batch: Pending[]): Promise<void> {
+    const counts = new Map<string, number | undefined>();
+    for (const topic of new Set(batch.map((p) => p.record.topic))) {
+      try {
+        counts.set(topic, await this.sink.partitionCount(topic));
+      } catch (err) {
+        for (const p of batch) if (p.record.topic === topic) p.reject(this.sink.error(err, topic));
+        counts.set(topic, -1);
+      }
+    }
+    const ready: Pending[] = [];
+    for (const p of batch) {
+      const { topic, partition } = p.record;
+      const count = counts.get(topic);
+      if (count === -1) continue;
+      if (count === undefined) p.reject(new UnknownTopicError(topic, { detail: 'cannot produce to it' }));
+      else if (!Number.isInteger(partition) || partition < 0 || partition >= count) {
+        p.reject(new GokaError(`platformatic producer: topic "${topic}" has no partition ${partition} (it has ${count})`));
+      } else ready.push(p);
+    }
+    // The deadline check is the last step before the records go to the client.
+    const now = performance.now();
+    const sending: Pending[] = [];
+    for (const p of ready) {
+      const { notAfter } = p.record;
+      if (notAfter !== undefined && now > notAfter) p.reject(new WriteExpiredError(p.record.topic, p.record.partition, now - notAfter));
+      else sending.push(p);
+    }
+    for (const chunk of timestampChunks(sending)) await this.sendChunk(chunk);
+  }
+
+  private async sendChunk(sending: Array<Pending & { timestamp: number }>): Promise<void> {
+    let offsets: Map<string, number>;
+    try {
+      offsets = await this.sink.send(sending.map((p) => toMessage(p.record, p.timestamp)));
+    } catch (err) {
+      for (const p of sending) p.reject(this.sink.error(err, p.record.topic));
+      return;
+    }
+    const next = new Map<string, number>();
+    for (const p of sending) {
+      const key = `${p.record.topic}:${p.record.partition}`;
+      const base = offsets.get(key);
+      if (base === undefined) {
+        p.reject(new GokaError(`platformatic producer: the broker answered no offset for topic "${p.record.topic}" partition ${p.record.partition}`));
+        continue;
+      }
+      const index = next.get(key) ?? 0;
+      next.set(key, index + 1);
+      p.resolve({ topic: p.record.topic, partition: p.record.partition, offset: base + index });
+    }
+  }
+}
+
+/**
+ * platformatic 1.x encodes a record's timestamp delta (to its batch's first record) wrongly from
+ * 2^31 ms (about 25 days) on. Records are split, in order, into sends whose deltas per partition stay
+ * below that; with ordinary timestamps that is one send. Records without a timestamp get the
+ * current time here, as platformatic would give them.
+ */
+function timestampChunks(pending: readonly Pending[]): Array<Array<Pending & { timestamp: number }>> {
+  const now = Date.now();
+  const chunks: Array<Array<Pending & { timestamp: number }>> = [];
+  let current: Array<Pending & { timestamp: number }> = [];
+  let first = new Map<string, number>();
+  for (const p of pending) {
+    const timestamp = p.record.timestamp ?? now;
+    const key = `${p.record.topic}:${p.record.partition}`;
+    const base = first.get(key);
+    if (base !== undefined && Math.abs(timestamp - base) >= MAX_TIMESTAMP_DELTA) {
+      chunks.push(current);
+      current = [];
+      first = new Map();
+    }
+    if (!first.has(key)) first.set(key, timestamp);
+    current.push({ ...p, timestamp });
+  }
+  if (current.length) chunks.push(current);
+  return chunks;
+}
+
+const MAX_TIMESTAMP_DELTA = 2 ** 31 - 1;
+
+function toMessage(record: ProducerRecord, timestamp: number): MessageToProduce {
+  return {
+    topic: record.topic,
+    partition: record.partition,
+    key: record.key ?? undefined,
+    value: (record.value ?? null) as Buffer,
+    headers: record.headers ? new Map(Object.entries(record.headers).map(([k, v]) => [Buffer.from(k), v])) : undefined,
+    timestamp: BigInt(timestamp),
+  };
+}
+
+/** Base offsets of a platformatic produce result by `"topic:partition"`. */
+export function baseOffsets(result: { offsets?: ReadonlyArray<{ topic: string; partition: number; offset: bigint }> }): Map<string, number> {
+  return new Map((result.offsets ?? []).map((o) => [`${o.topic}:${o.partition}`, Number(o.offset)]));
+}
+

@@ -1,0 +1,4 @@
+import { describeClient } from '@goka-ts/conformance';
+import { platformaticClient } from '../src';
+
+describeClient('platformatic', (brokers) => platformaticClient({ brokers }));

@@ -5,7 +5,7 @@ import { topicInfo } from './cluster';
 import { compressionFor } from './compression';
 import { hasProtocolError, isUnknownTopic, toGokaError } from './errors';
 import type { ResolvedOptions } from './options';
-import { baseOffsets, RecordBatcher } from './record_batcher';
+import { baseOffsets, RecordBatcher, recordBytes } from './record_batcher';
 
 /** Defaults of {@link ProducerConfig} for this adapter (Goka's acks=1; short linger). */
 export const PRODUCER_DEFAULTS = { lingerMs: 5, batchSize: 1000, acks: 1 as const, compression: 'none' as const };
@@ -33,7 +33,7 @@ export class PlatformaticProducer implements Producer {
       {
         partitionCount: async (topic) => (await topicInfo(this.producer, topic, false))?.partitions,
         send: async (messages: MessageToProduce[]) => baseOffsets(await this.producer.send({ messages, acks: this.acks, compression: this.compression })),
-        error: (err, topic) => this.error(err, topic),
+        error: (err, topic, record) => this.error(err, topic, record),
       },
       config.lingerMs ?? PRODUCER_DEFAULTS.lingerMs,
       config.batchSize ?? PRODUCER_DEFAULTS.batchSize,
@@ -71,11 +71,20 @@ export class PlatformaticProducer implements Producer {
     }
   }
 
-  private error(err: unknown, topic: string): Error {
-    if (hasProtocolError(err, 'MESSAGE_TOO_LARGE') || hasProtocolError(err, 'RECORD_LIST_TOO_LARGE')) {
-      return new RecordTooLargeError(topic, '', -1, -1, { cause: err, detail: 'the broker refused the batch as too large (message.max.bytes)' });
-    }
+  private error(err: unknown, topic: string, record: ProducerRecord): Error {
+    if (hasProtocolError(err, 'MESSAGE_TOO_LARGE') || hasProtocolError(err, 'RECORD_LIST_TOO_LARGE')) return tooLarge(err, record);
     if (isUnknownTopic(err)) return new UnknownTopicError(topic, { cause: err });
     return toGokaError(err, { operation: `${this.name}: send`, brokers: this.options.brokers, topic });
   }
+}
+
+/** Kafka's default `message.max.bytes`; the broker's or the topic's own setting may differ. */
+const KAFKA_DEFAULT_MESSAGE_MAX_BYTES = 1_048_588;
+
+/** The broker refused a record as too large (the batcher sends such a record alone). */
+export function tooLarge(err: unknown, record: ProducerRecord): RecordTooLargeError {
+  return new RecordTooLargeError(record.topic, record.key?.toString() ?? '', recordBytes(record), KAFKA_DEFAULT_MESSAGE_MAX_BYTES, {
+    cause: err,
+    detail: "the broker refused it as larger than the max message size it accepts (Kafka's default limit is shown; see the broker's message.max.bytes and the topic's max.message.bytes)",
+  });
 }

@@ -14,8 +14,8 @@ export interface BatchSink {
   partitionCount(topic: string): Promise<number | undefined>;
   /** One client call for the whole batch; resolves with each topic-partition's base offset (`"topic:partition"`). */
   send(messages: MessageToProduce[]): Promise<Map<string, number>>;
-  /** Maps a client error to the goka-ts error the batch's records reject with. */
-  error(err: unknown, topic: string): Error;
+  /** Maps a client error to the goka-ts error a record of the failed call rejects with. */
+  error(err: unknown, topic: string, record: ProducerRecord): Error;
 }
 
 /**
@@ -70,7 +70,7 @@ export class RecordBatcher {
       try {
         counts.set(topic, await this.sink.partitionCount(topic));
       } catch (err) {
-        for (const p of batch) if (p.record.topic === topic) p.reject(this.sink.error(err, topic));
+        for (const p of batch) if (p.record.topic === topic) p.reject(this.sink.error(err, topic, p.record));
         counts.set(topic, -1);
       }
     }
@@ -92,7 +92,7 @@ export class RecordBatcher {
       if (notAfter !== undefined && now > notAfter) p.reject(new WriteExpiredError(p.record.topic, p.record.partition, now - notAfter));
       else sending.push(p);
     }
-    for (const chunk of timestampChunks(sending)) await this.sendChunk(chunk);
+    for (const chunk of chunks(sending)) await this.sendChunk(chunk);
   }
 
   private async sendChunk(sending: Array<Pending & { timestamp: number }>): Promise<void> {
@@ -100,7 +100,7 @@ export class RecordBatcher {
     try {
       offsets = await this.sink.send(sending.map((p) => toMessage(p.record, p.timestamp)));
     } catch (err) {
-      for (const p of sending) p.reject(this.sink.error(err, p.record.topic));
+      for (const p of sending) p.reject(this.sink.error(err, p.record.topic, p.record));
       return;
     }
     const next = new Map<string, number>();
@@ -119,32 +119,57 @@ export class RecordBatcher {
 }
 
 /**
- * platformatic 1.x encodes a record's timestamp delta (to its batch's first record) wrongly from
- * 2^31 ms (about 25 days) on. Records are split, in order, into sends whose deltas per partition stay
- * below that; with ordinary timestamps that is one send. Records without a timestamp get the
- * current time here, as platformatic would give them.
+ * Splits records, in order, into client calls:
+ * - a partition's part of one call stays under {@link MAX_BATCH_BYTES} (the broker's default
+ *   `message.max.bytes` applies to a partition's whole batch), and a record larger than that goes
+ *   alone, so the broker's refusal concerns it only;
+ * - platformatic 1.x encodes a record's timestamp delta (to its batch's first record) wrongly from
+ *   2^31 ms (about 25 days) on, so deltas per partition stay below that.
+ * With ordinary records that is one call. Records without a timestamp get the current time here,
+ * as platformatic would give them.
  */
-function timestampChunks(pending: readonly Pending[]): Array<Array<Pending & { timestamp: number }>> {
+function chunks(pending: readonly Pending[]): Array<Array<Pending & { timestamp: number }>> {
   const now = Date.now();
-  const chunks: Array<Array<Pending & { timestamp: number }>> = [];
+  const out: Array<Array<Pending & { timestamp: number }>> = [];
   let current: Array<Pending & { timestamp: number }> = [];
   let first = new Map<string, number>();
+  let bytes = new Map<string, number>();
+  const cut = () => {
+    if (current.length) out.push(current);
+    current = [];
+    first = new Map();
+    bytes = new Map();
+  };
   for (const p of pending) {
     const timestamp = p.record.timestamp ?? now;
     const key = `${p.record.topic}:${p.record.partition}`;
+    const size = recordBytes(p.record);
     const base = first.get(key);
-    if (base !== undefined && Math.abs(timestamp - base) >= MAX_TIMESTAMP_DELTA) {
-      chunks.push(current);
-      current = [];
-      first = new Map();
+    const used = bytes.get(key) ?? 0;
+    if (size > MAX_BATCH_BYTES) {
+      cut();
+      current.push({ ...p, timestamp });
+      cut();
+      continue;
     }
+    if ((base !== undefined && Math.abs(timestamp - base) >= MAX_TIMESTAMP_DELTA) || used + size > MAX_BATCH_BYTES) cut();
     if (!first.has(key)) first.set(key, timestamp);
+    bytes.set(key, (bytes.get(key) ?? 0) + size);
     current.push({ ...p, timestamp });
   }
-  if (current.length) chunks.push(current);
-  return chunks;
+  cut();
+  return out;
 }
 
+/** Bytes of a record in a batch: key, value, headers and a record's framing. */
+export function recordBytes(record: ProducerRecord): number {
+  let size = 24 + (record.key?.length ?? 0) + (record.value?.length ?? 0);
+  if (record.headers) for (const name in record.headers) size += 8 + Buffer.byteLength(name) + record.headers[name]!.length;
+  return size;
+}
+
+/** Bytes of a partition's batch per call; below Kafka's default `message.max.bytes` (1 048 588). */
+export const MAX_BATCH_BYTES = 1_000_000;
 const MAX_TIMESTAMP_DELTA = 2 ** 31 - 1;
 
 function toMessage(record: ProducerRecord, timestamp: number): MessageToProduce {

@@ -5,10 +5,10 @@ import { Admin as PltAdmin, FindCoordinatorKeyTypes, Producer as PltProducer, ty
 type Transaction = Awaited<ReturnType<PltProducer['beginTransaction']>>;
 import { topicInfo } from './cluster';
 import { compressionFor } from './compression';
-import { isProducerFenced, toGokaError } from './errors';
+import { hasProtocolError, isProducerFenced, toGokaError } from './errors';
 import { PlatformaticGroupConsumer } from './group_consumer';
 import type { ResolvedOptions } from './options';
-import { PRODUCER_DEFAULTS } from './producer';
+import { PRODUCER_DEFAULTS, tooLarge } from './producer';
 import { baseOffsets, RecordBatcher } from './record_batcher';
 
 /** Defaults of {@link TransactionalProducerConfig} for this adapter. */
@@ -61,8 +61,8 @@ export class PlatformaticTransactionalProducer implements TransactionalProducer 
           this.touched = true;
           return baseOffsets(await this.tx!.send({ messages, acks: -1, compression: this.compression }));
         },
-        error: (err, topic) => {
-          const mapped = this.error(err, 'send', topic);
+        error: (err, topic, record) => {
+          const mapped = hasProtocolError(err, 'MESSAGE_TOO_LARGE') || hasProtocolError(err, 'RECORD_LIST_TOO_LARGE') ? tooLarge(err, record) : this.error(err, 'send', topic);
           this.sendError ??= mapped;
           return mapped;
         },

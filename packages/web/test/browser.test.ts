@@ -3,29 +3,22 @@
  * components, a processor page shows its partitions, the query page looks a key up, and the actions
  * page starts and stops an action.
  */
-import fs from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from './chromium';
 import { startMonitored, TOKEN } from './fixture';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 describe('monitor pages in Chromium', () => {
   let m: Awaited<ReturnType<typeof startMonitored>>;
   let browser: Browser;
   let page: Page;
   beforeAll(async () => {
-    if (!fs.existsSync(CHROMIUM)) throw new Error(`no browser at ${CHROMIUM}: install Debian's chromium (scripts/install.sh does) or set CHROMIUM_PATH`);
     m = await startMonitored((server) =>
       server.addAction('wait', {
         description: 'runs until stopped',
         run: (_value, signal) => new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true })),
       }),
     );
-    // playwright gives the browser a fresh, temporary profile of its own.
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     page = await browser.newPage();
   });
   afterAll(async () => {

@@ -5,4 +5,9 @@
 export { describeClient } from './describe_client';
 export type { ClientFactory, DescribeClientOptions } from './describe_client';
 export { describeStorage } from './describe_storage';
-export type { StorageFactory, DescribeStorageOptions } from './describe_storage';
+export type { StorageFactory, DescribeStorageOptions, StorageSuiteContext } from './describe_storage';
+export { describeStorageValues } from './storage/values';
+export { describeStorageOffsets } from './storage/offsets';
+export { describeStorageIterators } from './storage/iterators';
+export { describeStorageBatches } from './storage/batches';
+export { describeStorageLifeCycle } from './storage/life_cycle';

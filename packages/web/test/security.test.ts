@@ -106,7 +106,7 @@ describe('security of the web surface', () => {
 
     it('refuses a cross-origin POST even with the right token (403)', async () => {
       const auth = { ...json, Authorization: `Bearer ${TOKEN}` };
-      for (const headers of [{ Origin: 'http://evil.example' }, { Origin: 'null' }, { 'Sec-Fetch-Site': 'cross-site' }, { 'Sec-Fetch-Site': 'same-site' }]) {
+      for (const headers of <Record<string, string>[]>[{ Origin: 'http://evil.example' }, { Origin: 'null' }, { 'Sec-Fetch-Site': 'cross-site' }, { 'Sec-Fetch-Site': 'same-site' }]) {
         const answer = await request(base, 'POST', start, { ...auth, ...headers }, '{}');
         expect([JSON.stringify(headers), answer.status]).toEqual([JSON.stringify(headers), 403]);
       }

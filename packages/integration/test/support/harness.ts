@@ -10,6 +10,7 @@ import { consoleLogger, defineGroup, int64Codec, murmur2Hasher, Processor, silen
 import type { GroupGraph, ProcessorOptions } from '@goka-ts/core';
 import { confluentClient } from '@goka-ts/confluent';
 import { kafkajsClient } from '@goka-ts/kafkajs';
+import { platformaticClient } from '@goka-ts/platformatic';
 import { memoryStorage } from '@goka-ts/storage-memory';
 
 /** Brokers from `KAFKA_BROKERS`; throws (so tests fail, never skip) when unset. */
@@ -36,6 +37,7 @@ function factory(name: string, create: () => KafkaClient): ClientFactory {
 export const clients: readonly ClientFactory[] = [
   factory('kafkajs', () => kafkajsClient({ brokers: brokers() })),
   factory('confluent', () => confluentClient({ brokers: brokers() })),
+  factory('platformatic', () => platformaticClient({ brokers: brokers() })),
 ];
 
 /** Log output of components under test: silent unless `GOKA_LOG_LEVEL` is set. */

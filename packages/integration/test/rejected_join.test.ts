@@ -1,8 +1,8 @@
 /**
  * A group join the broker rejects for good must fail run() soon, saying what to do, instead of
- * retrying forever in `starting`. The adapters assign with different protocols (kafkajs: Go Goka's
- * "copartition", librdkafka: "range"), so a member of the other adapter already in the group makes
- * the broker answer INCONSISTENT_GROUP_PROTOCOL to the newcomer.
+ * retrying forever in `starting`. The adapters assign with different protocols (kafkajs and
+ * platformatic: Go Goka's "copartition", librdkafka: "range"), so a member of an adapter with another
+ * protocol already in the group makes the broker answer INCONSISTENT_GROUP_PROTOCOL to the newcomer.
  */
 import type { ComponentState } from '@goka-ts/api';
 import { Processor } from '@goka-ts/core';
@@ -10,9 +10,10 @@ import { memoryStorage } from '@goka-ts/storage-memory';
 import { assertAlive, clients, counterGraph, fastConsumer, start, startCounter, stopStarted, TestCluster, testLogger, uniqueName, waitFor } from './support/harness';
 
 const REJECTED_WITHIN_MS = 20_000;
+const PROTOCOL: Record<string, string> = { kafkajs: 'copartition', platformatic: 'copartition', confluent: 'range' };
 
 describe.each(clients)('Processor: a group join the broker rejects (%s joins)', (joiner) => {
-  const member = clients.find((c) => c.name !== joiner.name)!;
+  const member = clients.find((c) => PROTOCOL[c.name] !== PROTOCOL[joiner.name])!;
   let cluster: TestCluster;
   beforeAll(() => (cluster = new TestCluster(member)));
   afterEach(() => stopStarted());

@@ -8,6 +8,7 @@ import type { KafkaClient } from '@goka-ts/api';
 import { Emitter, int64Codec, stringCodec, View } from '@goka-ts/core';
 import { confluentClient } from '@goka-ts/confluent';
 import { kafkajsClient } from '@goka-ts/kafkajs';
+import { platformaticClient } from '@goka-ts/platformatic';
 import { CountingLoad } from './support/counting_load';
 import { DedicatedBroker } from './support/dedicated_broker';
 import { assertAlive, decodeCounts, startCounter, TestCluster, testLogger, uniqueName, waitFor } from './support/harness';
@@ -17,6 +18,7 @@ import { compareCounts, lost, NOTHING_LOST, viewCaughtUp, viewContents } from '.
 const ADAPTERS = {
   kafkajs: (brokers: string[]) => kafkajsClient({ brokers }),
   confluent: (brokers: string[]) => confluentClient({ brokers }),
+  platformatic: (brokers: string[]) => platformaticClient({ brokers }),
 };
 
 describe.each(Object.keys(ADAPTERS) as (keyof typeof ADAPTERS)[])('broker restart: processor with restart, view with autoReconnect (%s)', (adapter) => {

@@ -5,7 +5,7 @@
  */
 import { Emitter, stringCodec } from '@goka-ts/core';
 import { kafkajsClient } from '@goka-ts/kafkajs';
-import type { CounterWorkerConfig } from '../src/workers/protocol';
+import { type CounterWorkerConfig, WORKER_CLIENTS } from '../src/workers/protocol';
 import { CountingLoad } from './support/counting_load';
 import { brokers, TestCluster, uniqueName, waitFor } from './support/harness';
 import { compareCounts, lost, NOTHING_LOST, readTableThroughView } from './support/table_counts';
@@ -13,7 +13,7 @@ import { alive, CounterWorker, killAllWorkers } from './support/worker_process';
 
 /** Short sessions: a killed worker's partitions move on within a few seconds. */
 /** The worker's adapter (the test side reads and writes with kafkajs). */
-const ADAPTERS = ['kafkajs', 'confluent'] as const;
+const ADAPTERS = WORKER_CLIENTS;
 const consumer = { sessionTimeoutMs: 4000, heartbeatIntervalMs: 400, rebalanceTimeoutMs: 10_000, maxWaitMs: 100 };
 
 describe.each(ADAPTERS)('crash recovery: counter workers killed mid-stream (worker on %s)', (adapter) => {

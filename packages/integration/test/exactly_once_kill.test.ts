@@ -14,13 +14,13 @@ import os from 'os';
 import path from 'path';
 import { Emitter, int64Codec, stringCodec } from '@goka-ts/core';
 import { kafkajsClient } from '@goka-ts/kafkajs';
-import type { CounterWorkerConfig, CrashPoint } from '../src/workers/protocol';
+import { type CounterWorkerConfig, type CrashPoint, WORKER_CLIENTS } from '../src/workers/protocol';
 import { CountingLoad } from './support/counting_load';
 import { brokers, TestCluster, uniqueName, waitFor } from './support/harness';
 import { compareCounts, lost, NOTHING_LOST } from './support/table_counts';
 import { alive, CounterWorker, killAllWorkers } from './support/worker_process';
 
-const ADAPTERS = ['kafkajs', 'confluent'] as const;
+const ADAPTERS = WORKER_CLIENTS;
 const consumer = { sessionTimeoutMs: 4000, heartbeatIntervalMs: 400, rebalanceTimeoutMs: 10_000, maxWaitMs: 100 };
 const PARTITIONS = 6;
 const KEYS = 300;

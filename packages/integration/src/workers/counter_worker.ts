@@ -10,10 +10,11 @@ import { consoleLogger, Processor, silentLogger } from '@goka-ts/core';
 import type { KafkaClient, Logger, TransactionalProducer } from '@goka-ts/api';
 import { confluentClient } from '@goka-ts/confluent';
 import { kafkajsClient } from '@goka-ts/kafkajs';
+import { platformaticClient } from '@goka-ts/platformatic';
 import { leveldbStorage } from '@goka-ts/storage-leveldb';
 import { memoryStorage } from '@goka-ts/storage-memory';
 import { counterGraph } from './counter_graph';
-import { WORKER_CONFIG_ENV, type CounterWorkerConfig, type CrashPoint, type WorkerCommand, type WorkerReport } from './protocol';
+import { WORKER_CLIENTS, WORKER_CONFIG_ENV, type CounterWorkerConfig, type CrashPoint, type WorkerCommand, type WorkerReport } from './protocol';
 
 function readConfig(): CounterWorkerConfig {
   const raw = process.env[WORKER_CONFIG_ENV];
@@ -98,8 +99,10 @@ function createClient(config: CounterWorkerConfig, logger: Logger | undefined): 
       return kafkajsClient({ brokers, logger });
     case 'confluent':
       return confluentClient({ brokers, logger });
+    case 'platformatic':
+      return platformaticClient({ brokers, logger });
     default:
-      throw new Error(`counter worker: unknown client ${JSON.stringify(config.client)} (kafkajs or confluent)`);
+      throw new Error(`counter worker: unknown client ${JSON.stringify(config.client)} (${WORKER_CLIENTS.join(', ')})`);
   }
 }
 

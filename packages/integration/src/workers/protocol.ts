@@ -7,10 +7,14 @@ import type { ComponentState } from '@goka-ts/api';
 /** Environment variable that carries a worker's {@link CounterWorkerConfig} as JSON. */
 export const WORKER_CONFIG_ENV = 'GOKA_WORKER';
 
+/** The client adapters a counter worker can run on; the kill tests run each of them. */
+export const WORKER_CLIENTS = ['kafkajs', 'confluent', 'platformatic'] as const;
+export type WorkerClient = (typeof WORKER_CLIENTS)[number];
+
 /** Configuration of the counter worker (`dist/workers/counter_worker.js`). */
 export interface CounterWorkerConfig {
   /** The client adapter the worker's processor runs on. Default `'kafkajs'`. */
-  readonly client?: 'kafkajs' | 'confluent';
+  readonly client?: WorkerClient;
   readonly brokers: readonly string[];
   readonly group: string;
   readonly input: string;

@@ -1,4 +1,5 @@
 import type { Admin, KafkaMessage, MessageBatch, Producer } from '@goka-ts/api';
+import { sleep, uniqueName, waitFor as sharedWaitFor } from '@goka-ts/conformance';
 import { confluentClient, type ConfluentClientOptions, type ConfluentKafkaClient } from '../src';
 
 export function brokers(): string[] {
@@ -8,7 +9,7 @@ export function brokers(): string[] {
 }
 
 export function uid(prefix: string): string {
-  return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+  return uniqueName(prefix);
 }
 
 export function client(options: Partial<ConfluentClientOptions> = {}): ConfluentKafkaClient {
@@ -46,17 +47,12 @@ export async function produce(producer: Producer, topic: string, partition: numb
   return (await Promise.all(sends)).map((r) => r.offset);
 }
 
-export async function waitFor(what: string, cond: () => boolean, timeoutMs = 20000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+/** The shared poll, with this package's longer default timeout. */
+export function waitFor(what: string, cond: () => boolean, timeoutMs = 20000): Promise<boolean> {
+  return sharedWaitFor(what, cond, timeoutMs, { intervalMs: 25 });
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
+export { sleep };
 
 /** Records batches and checks that batches of one partition never overlap. */
 export class BatchLog {

@@ -11,3 +11,5 @@ export { describeStorageOffsets } from './storage/offsets';
 export { describeStorageIterators } from './storage/iterators';
 export { describeStorageBatches } from './storage/batches';
 export { describeStorageLifeCycle } from './storage/life_cycle';
+export { sleep, uniqueName, waitFor, within } from './polling';
+export type { WaitForOptions } from './polling';

@@ -1,4 +1,5 @@
 import type { Admin } from '@goka-ts/api';
+import { sleep, uniqueName, waitFor } from '@goka-ts/conformance';
 import { kafkajsClient, type KafkajsClient } from '../src';
 
 export function brokers(): string[] {
@@ -7,20 +8,11 @@ export function brokers(): string[] {
   return value.split(',').map((b) => b.trim());
 }
 
-let counter = 0;
 export function unique(prefix: string): string {
-  return `kjs-${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}-${++counter}`;
+  return uniqueName(`kjs-${prefix}`);
 }
 
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await sleep(20);
-  }
-}
+export { sleep, waitFor };
 
 /** A client, a connected admin and the topics a test file created (deleted in teardown). */
 export class Fixture {

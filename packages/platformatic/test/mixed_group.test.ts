@@ -4,21 +4,13 @@
  * refuses to let it join (INCONSISTENT_GROUP_PROTOCOL), which must fail run() at once.
  */
 import type { GroupConsumer, GroupHandler, KafkaClient } from '@goka-ts/api';
+import { uniqueName, waitFor } from '@goka-ts/conformance';
 import { kafkajsClient } from '@goka-ts/kafkajs';
 import { Consumer } from '@platformatic/kafka';
 import { platformaticClient } from '../src';
 
 const brokers = (process.env.KAFKA_BROKERS ?? '').split(',').filter(Boolean);
-const name = (prefix: string) => `plt-${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-async function waitFor(what: string, check: () => boolean, timeoutMs = 20000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
+const name = (prefix: string) => uniqueName(`plt-${prefix}`);
 
 /** Records which partitions the member holds, per topic, as the batches and callbacks say. */
 class Holder implements GroupHandler {
@@ -67,7 +59,7 @@ describe('platformatic in mixed groups', () => {
     const a = new Holder();
     const b = new Holder();
     const runA = group(plt, groupId, topics).run(a);
-    await waitFor('the platformatic member holding everything', () => a.held.length === 4);
+    await waitFor('the platformatic member holding everything', () => a.held.length === 4, 20000);
     const runB = group(kjs, groupId, topics).run(b);
     await waitFor('two members with two partitions each', () => a.held.length === 2 && b.held.length === 2, 30000);
     expect([...a.held, ...b.held].sort()).toEqual([0, 1, 2, 3]);

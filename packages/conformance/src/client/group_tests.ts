@@ -19,7 +19,7 @@ export function groupTests(ctx: SuiteContext): void {
       let m2: ReturnType<SuiteContext['groupConsumer']> | undefined;
       let c2: GroupCollector | undefined;
       let r2: ReturnType<typeof start> | undefined;
-      await waitFor('first member holds all partitions', () => sorted(m1.assignment()).join() === '0,1,2,3' && c1.ready.size === 4, 15000, state);
+      await waitFor('first member holds all partitions', () => sorted(m1.assignment()).join() === '0,1,2,3' && c1.ready.size === 4, 15000, { detail: state });
       expect(c1.events[0]).toEqual({ type: 'assigned', partitions: [0, 1, 2, 3] });
 
       c2 = new GroupCollector();
@@ -30,7 +30,7 @@ export function groupTests(ctx: SuiteContext): void {
         const p2 = sorted(m2!.assignment());
         return p1.length > 0 && p2.length > 0 && sorted([...p1, ...p2]).join() === '0,1,2,3'
           && c1.held().join() === p1.join() && c2!.held().join() === p2.join() && c1.ready.size === p1.length && c2!.ready.size === p2.length;
-      }, 15000, state);
+      }, 15000, { detail: state });
       expect(Math.abs(m1.assignment().length - m2.assignment().length)).toBeLessThanOrEqual(1);
       // The first member gave its partitions back before taking its share.
       expect(c1.events.some((e) => e.type === 'revoked' && sorted(e.partitions).join() === '0,1,2,3')).toBe(true);
@@ -39,7 +39,7 @@ export function groupTests(ctx: SuiteContext): void {
         await ctx.produce(a, p, 1, `a${p}-`);
         await ctx.produce(b, p, 1, `b${p}-`);
       }
-      await waitFor('all 8 records delivered', () => c1.messages.length + c2!.messages.length === 8, 15000, state);
+      await waitFor('all 8 records delivered', () => c1.messages.length + c2!.messages.length === 8, 15000, { detail: state });
       for (const [member, collector] of [[m1, c1], [m2, c2]] as const) {
         const own = sorted(member.assignment()).join();
         expect(sorted(new Set(collector.messagesOf(a).map((m) => m.partition))).join()).toBe(own);
@@ -54,7 +54,7 @@ export function groupTests(ctx: SuiteContext): void {
       expect(last.type === 'revoked' && sorted(last.partitions)).toEqual(share2);
       expect(m2.assignment()).toEqual([]);
 
-      await waitFor('remaining member holds all partitions again', () => sorted(m1.assignment()).join() === '0,1,2,3' && c1.ready.size === 4, 15000, state);
+      await waitFor('remaining member holds all partitions again', () => sorted(m1.assignment()).join() === '0,1,2,3' && c1.ready.size === 4, 15000, { detail: state });
       expect(c1.violations).toEqual([]);
       expect(c2.violations).toEqual([]);
       expect(r1.settled()).toBe(false);

@@ -3,6 +3,7 @@ import type {
   Admin, GroupConsumer, GroupConsumerConfig, GroupHandler, KafkaClient, KafkaMessage, MessageBatch, PartitionReader,
   PartitionReaderConfig, Producer, ReaderHandler, StartOffset,
 } from '@goka-ts/api';
+import { sleep, uniqueName as sharedUniqueName, waitFor, within } from '../polling';
 
 /** Creates a fresh client for the given bootstrap brokers. */
 export type ClientFactory = (brokers: readonly string[]) => KafkaClient | Promise<KafkaClient>;
@@ -32,41 +33,12 @@ export function brokersFromEnv(): string[] {
   return value.split(',').map((b) => b.trim()).filter(Boolean);
 }
 
-let counter = 0;
 /** A name no other test (or parallel run) uses. */
 export function uniqueName(prefix: string): string {
-  counter++;
-  return `conf-${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}-${counter}`;
+  return sharedUniqueName(`conf-${prefix}`);
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Polls `check` until it returns true; fails naming `what` after `timeoutMs`. */
-export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15000, detail?: () => unknown): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}${detail ? `; state: ${JSON.stringify(detail())}` : ''}`);
-    }
-    await sleep(20);
-  }
-}
-
-/** Rejects when `promise` takes longer than `ms`. */
-export async function within<T>(what: string, ms: number, promise: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+export { sleep, waitFor, within };
 
 /** What a suite test needs: a connected admin, a connected producer and cleanup of everything else. */
 export class SuiteContext {

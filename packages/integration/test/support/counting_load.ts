@@ -2,6 +2,7 @@
  * Emits counter input and keeps books of what Kafka acknowledged per key, for at-least-once checks:
  * a table count may exceed the acknowledged emits of its key, never fall short of them.
  */
+import { sleep } from '@goka-ts/conformance';
 import type { Emitter } from '@goka-ts/core';
 
 export interface LoadOptions {
@@ -19,7 +20,6 @@ export interface LoadOptions {
   readonly signal?: AbortSignal;
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Messages `0, 1, 2, ...` round-robin over `keys` keys named `<prefix>-<n>`. */
 export class CountingLoad {

@@ -8,6 +8,7 @@
 import type { KafkaClient, KafkaMessage, Logger, PartitionOffsets, StorageBuilder, TopicPartitionOffset } from '@goka-ts/api';
 import { consoleLogger, defineGroup, int64Codec, murmur2Hasher, Processor, silentLogger, stringCodec } from '@goka-ts/core';
 import type { GroupGraph, ProcessorOptions } from '@goka-ts/core';
+import { uniqueName, waitFor as sharedWaitFor } from '@goka-ts/conformance';
 import { confluentClient } from '@goka-ts/confluent';
 import { kafkajsClient } from '@goka-ts/kafkajs';
 import { platformaticClient } from '@goka-ts/platformatic';
@@ -46,26 +47,15 @@ export const testLogger: Logger = process.env.GOKA_LOG_LEVEL ? consoleLogger() :
 /** Consumer settings that keep rebalances short on the test broker. */
 export const fastConsumer = { sessionTimeoutMs: 6000, heartbeatIntervalMs: 500, rebalanceTimeoutMs: 10_000, maxWaitMs: 100 } as const;
 
-/** A name no other test (or parallel run) uses. */
-export function uniqueName(prefix: string): string {
-  return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-}
+export { uniqueName };
 
-/** Polls `check` until it returns something other than `undefined` / `false`; fails after `timeoutMs` naming `what`. */
-export async function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000, intervalMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const result = await check();
-      if (result !== undefined && result !== false) return result;
-    } catch (error) {
-      if ((error as { fatal?: boolean }).fatal) throw error;
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
+/**
+ * Polls `check` until it returns something other than `undefined` / `false`; fails after `timeoutMs`
+ * naming `what`. A throwing check is polled again (a worker may not be up yet) unless its error is
+ * `fatal` (see `assertAlive`).
+ */
+export function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000, intervalMs = 100): Promise<T> {
+  return sharedWaitFor(what, check, timeoutMs, { intervalMs, retryErrors: true });
 }
 
 export interface ProducedRecord {

@@ -66,6 +66,12 @@ export interface ProduceResult {
   readonly offset: number;
 }
 
+/** Where every record of a {@link Producer.sendBatch} was written. */
+export interface BatchResult {
+  /** `results[i]` is where `records[i]` of the batch was written (same length and order as the input). */
+  readonly results: readonly ProduceResult[];
+}
+
 export interface Producer {
   connect(): Promise<void>;
   /**
@@ -73,6 +79,22 @@ export interface Producer {
    * batched (linger / batch size); a failure rejects only the records it concerns.
    */
   send(record: ProducerRecord): Promise<ProduceResult>;
+  /**
+   * Sends many records with one completion: resolves once every record is acknowledged, with the
+   * offsets aligned to `records`. The adapter hands the batch to its client in one go (no promise
+   * per record) and sends it without waiting for the linger time. Records of one partition are
+   * written in the order given, after records sent to it earlier; each `notAfter` is honoured per
+   * record as in {@link send}.
+   *
+   * Partial failure: a batch is not atomic outside a transaction. When any record fails, the promise
+   * rejects, only after every record of the batch settled, with a {@link BatchSendError} whose
+   * `outcomes[i]` is the offset of `records[i]` or the error {@link send} would have rejected it
+   * with (`WriteExpiredError`, `UnknownTopicError`, `RecordTooLargeError`, ...). Acknowledged
+   * records stay written, also in a partition where a later record failed. Checks of the producer
+   * itself (closed, not connected) reject with their own error (e.g. {@link StateError}) and write
+   * nothing. An empty batch resolves with no results without contacting the broker.
+   */
+  sendBatch(records: readonly ProducerRecord[]): Promise<BatchResult>;
   /** Resolves when every record sent so far is acknowledged or failed. */
   flush(): Promise<void>;
   /** Flushes, then disconnects. Sending after close rejects with a {@link StateError}. */
@@ -125,6 +147,15 @@ export interface TransactionalProducer {
   begin(): Promise<void>;
   /** Sends a record inside the open transaction; resolves once the broker acknowledged it. */
   send(record: ProducerRecord): Promise<ProduceResult>;
+  /**
+   * Sends many records inside the open transaction with one completion, as
+   * {@link Producer.sendBatch} does: offsets aligned with `records`, or a {@link BatchSendError}
+   * with per-record outcomes once every record settled. A failed record leaves the transaction
+   * unable to commit, as a failed {@link send} does: abort it. Without an open transaction (or on a
+   * fenced producer) it rejects with that error ({@link StateError}, {@link ProducerFencedError})
+   * and sends nothing.
+   */
+  sendBatch(records: readonly ProducerRecord[]): Promise<BatchResult>;
   /** Adds consumer-group offsets (next offsets to read) to the open transaction. */
   sendOffsets(offsets: readonly TopicPartitionOffset[], target: TransactionOffsetsTarget): Promise<void>;
   /** Waits for every record of the transaction to be acknowledged, then commits it. */

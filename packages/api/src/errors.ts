@@ -1,3 +1,5 @@
+import type { ProduceResult } from './client';
+
 /** Base class of every goka-ts error. */
 export class GokaError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -64,6 +66,21 @@ export class StorageLockedError extends StorageError {}
 export class WriteExpiredError extends GokaError {
   constructor(readonly topic: string, readonly partition: number, readonly lateByMs: number) {
     super(`record for topic "${topic}" partition ${partition} not sent: its send deadline passed ${Math.round(lateByMs)} ms before it could leave the process`);
+  }
+}
+
+/**
+ * Some records of a `sendBatch` failed. `outcomes[i]` is, for the batch's `records[i]`, where it was
+ * written or the error it failed with (the one a single `send` of it would have rejected with).
+ * Records not listed as errors were acknowledged: outside a transaction they stay written.
+ */
+export class BatchSendError extends GokaError {
+  /** The failed records' errors, in batch order; at least one. */
+  readonly errors: readonly Error[];
+  constructor(readonly outcomes: ReadonlyArray<ProduceResult | Error>) {
+    const errors = outcomes.filter((o): o is Error => o instanceof Error);
+    super(`${errors.length} of ${outcomes.length} records of the batch not written; first: ${errors[0]?.message ?? 'unknown'}`, { cause: errors[0] });
+    this.errors = errors;
   }
 }
 

@@ -4,7 +4,7 @@ export type { Hasher } from './hasher';
 export type { Logger } from './logger';
 export type { KafkaMessage, MessageBatch, TopicPartitionOffset } from './message';
 export type {
-  KafkaClient, StartOffset, ProducerConfig, ProducerRecord, ProduceResult, Producer,
+  KafkaClient, StartOffset, ProducerConfig, ProducerRecord, ProduceResult, BatchResult, Producer,
   TransactionalProducerConfig, TransactionOffsetsTarget, TransactionalProducer,
   GroupConsumerConfig, GroupHandler, GroupConsumer, PartitionStart, PartitionReaderConfig,
   ReaderHandler, PartitionReader, TopicSpec, TopicDescription, PartitionOffsets, Admin,
@@ -18,5 +18,6 @@ export type {
 export {
   GokaError, KafkaConnectionError, UnknownTopicError, TopicMismatchError, TopicExistsError, StateError, MessageError,
   StorageError, StorageLockedError, WriteExpiredError, ProducerFencedError,
-  TransactionAbortedError, RecordTooLargeError,
+  TransactionAbortedError, RecordTooLargeError, BatchSendError,
 } from './errors';
+export { BatchCollector } from './batch_collector';

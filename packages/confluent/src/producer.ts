@@ -1,10 +1,11 @@
 import {
-  GokaError, type ProduceResult, type Producer, type ProducerConfig, type ProducerRecord,
+  GokaError, type BatchResult, type ProduceResult, type Producer, type ProducerConfig, type ProducerRecord,
 } from '@goka-ts/api';
 import { Lifecycle } from './lifecycle';
 import type { ResolvedOptions } from './options';
 import { deliveryError, openProducerHandle, producerConfig } from './producer_handle';
 import { disconnectClient, type RdProducer } from './rdkafka';
+import { sendBatch } from './send_batch';
 import { SendQueue, type Outgoing } from './send_queue';
 import type { StatisticsHub } from './statistics';
 
@@ -47,6 +48,12 @@ export class ConfluentProducer implements Producer {
     return new Promise<ProduceResult>((resolve, reject) => {
       this.queue.push({ seq: 0, done: false, record, resolve, reject });
     });
+  }
+
+  sendBatch(records: readonly ProducerRecord[]): Promise<BatchResult> {
+    const notConnected = this.lifecycle.notConnected();
+    if (notConnected) return Promise.reject(notConnected);
+    return sendBatch((item) => this.queue.push(item), records, invalidPartition);
   }
 
   flush(): Promise<void> {

@@ -1,6 +1,6 @@
 import {
   GokaError, ProducerFencedError, StateError,
-  type ProduceResult, type ProducerRecord, type TopicPartitionOffset, type TransactionalProducer,
+  type BatchResult, type ProduceResult, type ProducerRecord, type TopicPartitionOffset, type TransactionalProducer,
   type TransactionalProducerConfig, type TransactionOffsetsTarget,
 } from '@goka-ts/api';
 import { codeOf, toGokaError, type RdError } from './errors';
@@ -9,6 +9,8 @@ import { Lifecycle } from './lifecycle';
 import type { ResolvedOptions } from './options';
 import { deliveryError, openProducerHandle, producerConfig } from './producer_handle';
 import { connectClient, disconnectClient, rdkafka, type KafkaConsumer, type LibrdKafkaError, type RdProducer } from './rdkafka';
+import { invalidPartition } from './producer';
+import { sendBatch } from './send_batch';
 import { SendQueue, type Outgoing } from './send_queue';
 import type { StatisticsHub } from './statistics';
 
@@ -90,6 +92,16 @@ export class ConfluentTransactionalProducer implements TransactionalProducer {
       return Promise.reject(new GokaError(`record for topic "${record.topic}" needs an explicit partition, got ${record.partition}`));
     }
     return new Promise<ProduceResult>((resolve, reject) => this.queue.push({ seq: 0, done: false, record, resolve, reject }));
+  }
+
+  sendBatch(records: readonly ProducerRecord[]): Promise<BatchResult> {
+    try {
+      this.usable();
+      this.inTransaction('sendBatch');
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return sendBatch((item) => this.queue.push(item), records, invalidPartition);
   }
 
   async sendOffsets(offsets: readonly TopicPartitionOffset[], target: TransactionOffsetsTarget): Promise<void> {

@@ -29,6 +29,7 @@ class LingeringKafka extends FaultyKafka {
     return {
       connect: async () => {},
       send: (record) => new Promise<ProduceResult>((resolve) => this.queued.push({ record, resolve })),
+      sendBatch: async (records) => ({ results: await Promise.all(records.map((record) => new Promise<ProduceResult>((resolve) => this.queued.push({ record, resolve })))) }),
       flush: async () => {
         this.flushes.push(this.queued.length);
         deliver();

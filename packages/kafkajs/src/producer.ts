@@ -1,5 +1,5 @@
 import { GokaError, StateError, UnknownTopicError } from '@goka-ts/api';
-import type { Producer, ProducerConfig, ProducerRecord, ProduceResult } from '@goka-ts/api';
+import type { BatchResult, Producer, ProducerConfig, ProducerRecord, ProduceResult } from '@goka-ts/api';
 import { CompressionCodecs, CompressionTypes, type Kafka, type Producer as KafkaJsProducer, type RecordMetadata } from 'kafkajs';
 import { ClusterOps } from './cluster_ops';
 import { isUnknownTopic, toGokaError } from './errors';
@@ -105,10 +105,18 @@ export class KafkajsProducer implements Producer {
   }
 
   send(record: ProducerRecord): Promise<ProduceResult> {
-    if (this.state !== 'connected') {
-      return Promise.reject(new StateError(this.state === 'closing' || this.state === 'closed' ? 'kafkajs producer: send() after close()' : 'kafkajs producer: send() before connect() completed'));
-    }
-    return this.batcher.send(record);
+    const refused = this.refusal('send()');
+    return refused ? Promise.reject(refused) : this.batcher.send(record);
+  }
+
+  sendBatch(records: readonly ProducerRecord[]): Promise<BatchResult> {
+    const refused = this.refusal('sendBatch()');
+    return refused ? Promise.reject(refused) : this.batcher.sendBatch(records);
+  }
+
+  private refusal(call: string): StateError | undefined {
+    if (this.state === 'connected') return undefined;
+    return new StateError(this.state === 'closing' || this.state === 'closed' ? `kafkajs producer: ${call} after close()` : `kafkajs producer: ${call} before connect() completed`);
   }
 
   flush(): Promise<void> {

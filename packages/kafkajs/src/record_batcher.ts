@@ -1,5 +1,5 @@
-import { GokaError, UnknownTopicError, WriteExpiredError } from '@goka-ts/api';
-import type { ProducerRecord, ProduceResult } from '@goka-ts/api';
+import { BatchCollector, GokaError, UnknownTopicError, WriteExpiredError } from '@goka-ts/api';
+import type { BatchResult, ProducerRecord, ProduceResult } from '@goka-ts/api';
 import type { Message, RecordMetadata } from 'kafkajs';
 import type { ClusterOps } from './cluster_ops';
 import { toGokaError } from './errors';
@@ -100,7 +100,7 @@ export function dropExpired(slices: Slice[], settle: (reject: Reject, err: Error
 
 /** Sends to a topic whose metadata is being fetched wait here, in order. */
 interface TopicCheck {
-  readonly records: Array<{ record: ProducerRecord; resolve: Resolve; reject: Reject }>;
+  readonly records: Array<{ record: ProducerRecord; resolve: Resolve; reject: Reject; now: boolean }>;
   readonly done: Promise<void>;
 }
 
@@ -129,23 +129,53 @@ export class RecordBatcher {
 
   /** Queues a record; the caller has checked that the producer may send. */
   send(record: ProducerRecord): Promise<ProduceResult> {
-    if (!Number.isInteger(record.partition) || record.partition < 0) {
-      return Promise.reject(new GokaError(`${this.config.name}: invalid partition ${String(record.partition)} for topic "${record.topic}"`));
+    if (!Number.isInteger(record.partition) || record.partition < 0) return Promise.reject(this.invalidPartition(record));
+    return new Promise<ProduceResult>((resolve, reject) => this.route(record, resolve, reject, false));
+  }
+
+  /**
+   * Queues a batch, in order, behind one {@link BatchCollector} (see `Producer.sendBatch`), and
+   * sends it without waiting for the linger time: the batch is already as large as it gets. Partitions
+   * with more than `batchSize` records (or bytes beyond a request's limit) take several requests.
+   */
+  sendBatch(records: readonly ProducerRecord[]): Promise<BatchResult> {
+    const collector = new BatchCollector(records.length);
+    let queued = false;
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i]!;
+      const reject: Reject = (err) => collector.fail(i, err);
+      if (!Number.isInteger(record.partition) || record.partition < 0) {
+        reject(this.invalidPartition(record));
+        continue;
+      }
+      queued = this.route(record, (result) => collector.ok(i, result), reject, true) || queued;
     }
-    return new Promise<ProduceResult>((resolve, reject) => {
-      const check = this.checks.get(record.topic);
-      if (check) {
-        check.records.push({ record, resolve, reject });
-        return;
-      }
-      const count = this.partitionCounts.get(record.topic);
-      if (count !== undefined && record.partition < count) {
-        this.enqueue(record, resolve, reject);
-        return;
-      }
-      // Unknown topic, or a partition beyond the known count (partitions may have been added).
-      this.checkTopic(record.topic).records.push({ record, resolve, reject });
-    });
+    if (queued) this.sendNow();
+    return collector.promise;
+  }
+
+  private invalidPartition(record: ProducerRecord): GokaError {
+    return new GokaError(`${this.config.name}: invalid partition ${String(record.partition)} for topic "${record.topic}"`);
+  }
+
+  /**
+   * Queues a record, or parks it behind its topic's metadata check. `now`: the caller sends at once
+   * (a batch), so no linger timer is started. Returns whether the record was queued.
+   */
+  private route(record: ProducerRecord, resolve: Resolve, reject: Reject, now: boolean): boolean {
+    const check = this.checks.get(record.topic);
+    if (check) {
+      check.records.push({ record, resolve, reject, now });
+      return false;
+    }
+    const count = this.partitionCounts.get(record.topic);
+    if (count !== undefined && record.partition < count) {
+      this.enqueue(record, resolve, reject, now);
+      return true;
+    }
+    // Unknown topic, or a partition beyond the known count (partitions may have been added).
+    this.checkTopic(record.topic).records.push({ record, resolve, reject, now });
+    return false;
   }
 
   /** Resolves when every record queued before it is acknowledged or rejected. */
@@ -222,19 +252,24 @@ export class RecordBatcher {
       if (count !== undefined) this.partitionCounts.set(topic, count);
       else this.partitionCounts.delete(topic);
       const refused = this.config.refuse();
-      for (const { record, resolve, reject } of records) {
+      let sendNow = false;
+      for (const { record, resolve, reject, now } of records) {
         if (error) this.reject(reject, error);
         else if (record.partition >= count!) this.reject(reject, new GokaError(`${this.config.name}: topic "${topic}" has ${count} partitions, no partition ${record.partition}`));
         else if (refused) this.reject(reject, refused);
-        else this.enqueue(record, resolve, reject);
+        else {
+          this.enqueue(record, resolve, reject, now);
+          sendNow ||= now;
+        }
       }
+      if (sendNow) this.sendNow();
     })();
     const check = { records, done };
     this.checks.set(topic, check);
     return check;
   }
 
-  private enqueue(record: ProducerRecord, resolve: Resolve, reject: Reject): void {
+  private enqueue(record: ProducerRecord, resolve: Resolve, reject: Reject, now: boolean): void {
     let byPartition = this.queues.get(record.topic);
     if (!byPartition) this.queues.set(record.topic, (byPartition = new Map()));
     let q = byPartition.get(record.partition);
@@ -252,7 +287,7 @@ export class RecordBatcher {
     if (record.notAfter !== undefined) q.hasDeadlines = true;
     q.enqueued++;
     this.queued++;
-    if (this.inFlight) return; // goes out with the next request
+    if (this.inFlight || now) return; // goes out with the next request, or the caller sends now
     if (q.messages.length >= this.config.batchSize || this.config.lingerMs <= 0) this.sendNow();
     else if (!this.timer) this.timer = setTimeout(() => this.sendNow(), this.config.lingerMs);
   }

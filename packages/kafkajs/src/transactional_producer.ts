@@ -1,6 +1,6 @@
 import { GokaError, ProducerFencedError, StateError } from '@goka-ts/api';
 import type {
-  ProducerRecord, ProduceResult, TopicPartitionOffset, TransactionalProducer, TransactionalProducerConfig, TransactionOffsetsTarget,
+  BatchResult, ProducerRecord, ProduceResult, TopicPartitionOffset, TransactionalProducer, TransactionalProducerConfig, TransactionOffsetsTarget,
 } from '@goka-ts/api';
 import type { CompressionTypes, Kafka, Producer as KafkaJsProducer, TopicOffsets, Transaction } from 'kafkajs';
 import { ClusterOps } from './cluster_ops';
@@ -123,6 +123,11 @@ export class KafkajsTransactionalProducer implements TransactionalProducer {
   send(record: ProducerRecord): Promise<ProduceResult> {
     if (this.state !== 'open') return Promise.reject(this.refusal('send()'));
     return this.batcher.send(record);
+  }
+
+  sendBatch(records: readonly ProducerRecord[]): Promise<BatchResult> {
+    if (this.state !== 'open') return Promise.reject(this.refusal('sendBatch()'));
+    return this.batcher.sendBatch(records);
   }
 
   sendOffsets(offsets: readonly TopicPartitionOffset[], target: TransactionOffsetsTarget): Promise<void> {

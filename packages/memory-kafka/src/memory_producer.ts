@@ -1,4 +1,4 @@
-import { StateError, type Producer, type ProduceResult, type ProducerConfig, type ProducerRecord } from '@goka-ts/api';
+import { StateError, type BatchResult, type Producer, type ProduceResult, type ProducerConfig, type ProducerRecord } from '@goka-ts/api';
 import type { MemoryBroker } from './memory_broker';
 import { ProduceRounds, type AppendRound } from './produce_rounds';
 
@@ -27,6 +27,11 @@ export class MemoryProducer implements Producer {
   send(record: ProducerRecord): Promise<ProduceResult> {
     if (this.closed) return Promise.reject(new StateError(`cannot send to topic "${record.topic}": the producer is closed`));
     return this.rounds.send(record, this.append);
+  }
+
+  sendBatch(records: readonly ProducerRecord[]): Promise<BatchResult> {
+    if (this.closed) return Promise.reject(new StateError('cannot send a batch: the producer is closed'));
+    return this.rounds.sendBatch(records, this.append);
   }
 
   flush(): Promise<void> {

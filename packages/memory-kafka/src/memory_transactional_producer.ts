@@ -3,6 +3,7 @@ import {
   ProducerFencedError,
   StateError,
   TransactionAbortedError,
+  type BatchResult,
   type ProduceResult,
   type ProducerRecord,
   type TopicPartitionOffset,
@@ -77,6 +78,20 @@ export class MemoryTransactionalProducer implements TransactionalProducer {
     const sent = this.rounds.send(record, this.append!);
     sent.catch((error: unknown) => {
       if (this.transaction === transaction) this.sendFailure ??= { error };
+    });
+    return sent;
+  }
+
+  sendBatch(records: readonly ProducerRecord[]): Promise<BatchResult> {
+    let transaction: MemoryTransaction;
+    try {
+      transaction = this.openTransaction('send a batch');
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const sent = this.rounds.sendBatch(records, this.append!);
+    sent.catch((error: unknown) => {
+      if (this.transaction === transaction) this.sendFailure ??= { error: (error as { errors?: readonly Error[] }).errors?.[0] ?? error };
     });
     return sent;
   }

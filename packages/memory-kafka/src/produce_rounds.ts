@@ -1,4 +1,4 @@
-import { WriteExpiredError, type Headers, type KafkaMessage, type ProduceResult, type ProducerRecord } from '@goka-ts/api';
+import { BatchCollector, WriteExpiredError, type BatchResult, type Headers, type KafkaMessage, type ProduceResult, type ProducerRecord } from '@goka-ts/api';
 import type { Activity, ActivityRegistry } from './activity';
 import type { AppendRecord } from './memory_log';
 import { onNextTurn } from './scheduling';
@@ -6,12 +6,23 @@ import { onNextTurn } from './scheduling';
 /** Writes the records of one round for one partition; throws to reject all of them. */
 export type AppendRound = (topic: string, partition: number, records: readonly AppendRecord[]) => KafkaMessage[];
 
+/** Where the outcome of a queued record goes: one send's promise, or a batch's shared collector. */
+interface Sink {
+  ok(index: number, result: ProduceResult): void;
+  fail(index: number, error: Error): void;
+}
+
 interface Pending {
   readonly record: ProducerRecord & AppendRecord;
   readonly notAfter: number | undefined;
   readonly append: AppendRound;
-  resolve(result: ProduceResult): void;
-  reject(error: unknown): void;
+  readonly sink: Sink;
+  /** The record's position in its batch (0 for a single send). */
+  readonly index: number;
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }
 
 /**
@@ -43,13 +54,31 @@ export class ProduceRounds implements Activity {
    */
   send(record: ProducerRecord, append: AppendRound): Promise<ProduceResult> {
     return new Promise<ProduceResult>((resolve, reject) => {
-      this.queue.push({ record: copy(record, this.now), notAfter: record.notAfter, append, resolve, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        this.unregister ??= this.activities.add(this);
-        onNextTurn(() => this.writeRound());
-      }
+      const sink: Sink = { ok: (_, result) => resolve(result), fail: (_, error) => reject(error) };
+      this.queue.push({ record: copy(record, this.now), notAfter: record.notAfter, append, sink, index: 0 });
+      this.schedule();
     });
+  }
+
+  /**
+   * Queues a batch into the next round, in order, with one completion for all of it (see
+   * `Producer.sendBatch`). Records are copied now, as {@link send} does.
+   */
+  sendBatch(records: readonly ProducerRecord[], append: AppendRound): Promise<BatchResult> {
+    const collector = new BatchCollector(records.length);
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i]!;
+      this.queue.push({ record: copy(record, this.now), notAfter: record.notAfter, append, sink: collector, index: i });
+    }
+    if (records.length > 0) this.schedule();
+    return collector.promise;
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    this.unregister ??= this.activities.add(this);
+    onNextTurn(() => this.writeRound());
   }
 
   /** Resolves once every record queued so far is written or failed. */
@@ -71,7 +100,7 @@ export class ProduceRounds implements Activity {
     const now = performance.now();
     for (const pending of round) {
       if (pending.notAfter !== undefined && pending.notAfter < now) {
-        pending.reject(new WriteExpiredError(pending.record.topic, pending.record.partition, now - pending.notAfter));
+        pending.sink.fail(pending.index, new WriteExpiredError(pending.record.topic, pending.record.partition, now - pending.notAfter));
         continue;
       }
       let byPartition = byAppend.get(pending.append);
@@ -86,9 +115,9 @@ export class ProduceRounds implements Activity {
         const { topic, partition } = group[0].record;
         try {
           const appended = append(topic, partition, group.map((pending) => pending.record));
-          group.forEach((pending, i) => pending.resolve({ topic, partition, offset: appended[i].offset }));
+          group.forEach((pending, i) => pending.sink.ok(pending.index, { topic, partition, offset: appended[i].offset }));
         } catch (error) {
-          for (const pending of group) pending.reject(error);
+          for (const pending of group) pending.sink.fail(pending.index, asError(error));
         }
       }
     }

@@ -1,5 +1,5 @@
 import { RecordTooLargeError, StateError, UnknownTopicError } from '@goka-ts/api';
-import type { ProduceResult, Producer, ProducerConfig, ProducerRecord } from '@goka-ts/api';
+import type { BatchResult, ProduceResult, Producer, ProducerConfig, ProducerRecord } from '@goka-ts/api';
 import { Producer as PltProducer, type CompressionAlgorithmValue, type MessageToProduce } from '@platformatic/kafka';
 import { topicInfo } from './cluster';
 import { compressionFor } from './compression';
@@ -54,6 +54,11 @@ export class PlatformaticProducer implements Producer {
   send(record: ProducerRecord): Promise<ProduceResult> {
     if (this.state === 'closing' || this.state === 'closed') return Promise.reject(new StateError(`${this.name}: send() after close()`));
     return this.batcher.add(record);
+  }
+
+  sendBatch(records: readonly ProducerRecord[]): Promise<BatchResult> {
+    if (this.state === 'closing' || this.state === 'closed') return Promise.reject(new StateError(`${this.name}: sendBatch() after close()`));
+    return this.batcher.addBatch(records);
   }
 
   flush(): Promise<void> {

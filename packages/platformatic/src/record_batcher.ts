@@ -1,11 +1,26 @@
-import { GokaError, UnknownTopicError, WriteExpiredError } from '@goka-ts/api';
-import type { ProduceResult, ProducerRecord } from '@goka-ts/api';
+import { BatchCollector, GokaError, UnknownTopicError, WriteExpiredError } from '@goka-ts/api';
+import type { BatchResult, ProduceResult, ProducerRecord } from '@goka-ts/api';
 import type { MessageToProduce } from '@platformatic/kafka';
+
+/** Where a record's outcome goes: one send's promise, or a batch's shared collector. */
+interface Outcome {
+  ok(index: number, result: ProduceResult): void;
+  fail(index: number, err: Error): void;
+}
 
 interface Pending {
   readonly record: ProducerRecord;
-  readonly resolve: (result: ProduceResult) => void;
-  readonly reject: (err: Error) => void;
+  readonly outcome: Outcome;
+  /** The record's position in its batch (0 for a single send). */
+  readonly index: number;
+}
+
+function resolveWith(p: Pending, result: ProduceResult): void {
+  p.outcome.ok(p.index, result);
+}
+
+function rejectWith(p: Pending, err: Error): void {
+  p.outcome.fail(p.index, err);
 }
 
 /** What the batcher needs from its producer. */
@@ -33,10 +48,22 @@ export class RecordBatcher {
 
   add(record: ProducerRecord): Promise<ProduceResult> {
     return new Promise<ProduceResult>((resolve, reject) => {
-      this.queue.push({ record, resolve, reject });
+      this.queue.push({ record, outcome: { ok: (_, result) => resolve(result), fail: (_, err) => reject(err) }, index: 0 });
       if (this.queue.length >= this.batchSize) this.kick();
       else if (!this.timer && !this.inflight) this.timer = setTimeout(() => this.kick(), this.lingerMs);
     });
+  }
+
+  /**
+   * Queues a batch behind one {@link BatchCollector} and sends it without waiting for the linger
+   * time, in one client call with what else is queued (more only when sizes or timestamps require
+   * it, see {@link chunks}); see `Producer.sendBatch`.
+   */
+  addBatch(records: readonly ProducerRecord[]): Promise<BatchResult> {
+    const collector = new BatchCollector(records.length);
+    for (let i = 0; i < records.length; i++) this.queue.push({ record: records[i]!, outcome: collector, index: i });
+    if (records.length > 0) this.kick();
+    return collector.promise;
   }
 
   /** Sends now; resolves once every record added before the call has settled. */
@@ -70,7 +97,7 @@ export class RecordBatcher {
       try {
         counts.set(topic, await this.sink.partitionCount(topic));
       } catch (err) {
-        for (const p of batch) if (p.record.topic === topic) p.reject(this.sink.error(err, topic, p.record));
+        for (const p of batch) if (p.record.topic === topic) rejectWith(p, this.sink.error(err, topic, p.record));
         counts.set(topic, -1);
       }
     }
@@ -79,9 +106,9 @@ export class RecordBatcher {
       const { topic, partition } = p.record;
       const count = counts.get(topic);
       if (count === -1) continue;
-      if (count === undefined) p.reject(new UnknownTopicError(topic, { detail: 'cannot produce to it' }));
+      if (count === undefined) rejectWith(p, new UnknownTopicError(topic, { detail: 'cannot produce to it' }));
       else if (!Number.isInteger(partition) || partition < 0 || partition >= count) {
-        p.reject(new GokaError(`platformatic producer: topic "${topic}" has no partition ${partition} (it has ${count})`));
+        rejectWith(p, new GokaError(`platformatic producer: topic "${topic}" has no partition ${partition} (it has ${count})`));
       } else ready.push(p);
     }
     // The deadline check is the last step before the records go to the client.
@@ -89,7 +116,7 @@ export class RecordBatcher {
     const sending: Pending[] = [];
     for (const p of ready) {
       const { notAfter } = p.record;
-      if (notAfter !== undefined && now > notAfter) p.reject(new WriteExpiredError(p.record.topic, p.record.partition, now - notAfter));
+      if (notAfter !== undefined && now > notAfter) rejectWith(p, new WriteExpiredError(p.record.topic, p.record.partition, now - notAfter));
       else sending.push(p);
     }
     for (const chunk of chunks(sending)) await this.sendChunk(chunk);
@@ -100,7 +127,7 @@ export class RecordBatcher {
     try {
       offsets = await this.sink.send(sending.map((p) => toMessage(p.record, p.timestamp)));
     } catch (err) {
-      for (const p of sending) p.reject(this.sink.error(err, p.record.topic, p.record));
+      for (const p of sending) rejectWith(p, this.sink.error(err, p.record.topic, p.record));
       return;
     }
     const next = new Map<string, number>();
@@ -108,12 +135,12 @@ export class RecordBatcher {
       const key = `${p.record.topic}:${p.record.partition}`;
       const base = offsets.get(key);
       if (base === undefined) {
-        p.reject(new GokaError(`platformatic producer: the broker answered no offset for topic "${p.record.topic}" partition ${p.record.partition}`));
+        rejectWith(p, new GokaError(`platformatic producer: the broker answered no offset for topic "${p.record.topic}" partition ${p.record.partition}`));
         continue;
       }
       const index = next.get(key) ?? 0;
       next.set(key, index + 1);
-      p.resolve({ topic: p.record.topic, partition: p.record.partition, offset: base + index });
+      resolveWith(p, { topic: p.record.topic, partition: p.record.partition, offset: base + index });
     }
   }
 }

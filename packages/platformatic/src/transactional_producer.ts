@@ -1,5 +1,5 @@
 import { GokaError, ProducerFencedError, StateError, TransactionAbortedError } from '@goka-ts/api';
-import type { ProduceResult, ProducerRecord, TopicPartitionOffset, TransactionalProducer, TransactionalProducerConfig, TransactionOffsetsTarget } from '@goka-ts/api';
+import type { BatchResult, ProduceResult, ProducerRecord, TopicPartitionOffset, TransactionalProducer, TransactionalProducerConfig, TransactionOffsetsTarget } from '@goka-ts/api';
 import { Admin as PltAdmin, FindCoordinatorKeyTypes, Producer as PltProducer, type CompressionAlgorithmValue, type Consumer, type Message } from '@platformatic/kafka';
 
 type Transaction = Awaited<ReturnType<PltProducer['beginTransaction']>>;
@@ -101,6 +101,11 @@ export class PlatformaticTransactionalProducer implements TransactionalProducer 
   send(record: ProducerRecord): Promise<ProduceResult> {
     if (this.state !== 'open') return Promise.reject(new StateError(`${this.name}: send() outside a transaction (state ${this.state})`));
     return this.batcher.add(record);
+  }
+
+  sendBatch(records: readonly ProducerRecord[]): Promise<BatchResult> {
+    if (this.state !== 'open') return Promise.reject(new StateError(`${this.name}: sendBatch() outside a transaction (state ${this.state})`));
+    return this.batcher.addBatch(records);
   }
 
   async sendOffsets(offsets: readonly TopicPartitionOffset[], target: TransactionOffsetsTarget): Promise<void> {

@@ -1,4 +1,4 @@
-import { WriteExpiredError, type Producer, type ProduceResult, type ProducerRecord } from '@goka-ts/api';
+import { BatchCollector, WriteExpiredError, type BatchResult, type Producer, type ProduceResult, type ProducerRecord } from '@goka-ts/api';
 
 interface Pending {
   readonly record: ProducerRecord;
@@ -24,6 +24,17 @@ export class ManualProducer implements Producer {
       if (this.autoAck) this.settle(entry);
       else this.pending.push(entry);
     });
+  }
+
+  /** Queues each record as a pending one (acked or failed one by one) behind one completion. */
+  sendBatch(records: readonly ProducerRecord[]): Promise<BatchResult> {
+    const collector = new BatchCollector(records.length);
+    records.forEach((record, i) => {
+      const entry: Pending = { record, resolve: (result) => collector.ok(i, result), reject: (error) => collector.fail(i, error as Error) };
+      if (this.autoAck) this.settle(entry);
+      else this.pending.push(entry);
+    });
+    return collector.promise;
   }
 
   /** Acknowledges the first `n` pending records (default all), in order. */

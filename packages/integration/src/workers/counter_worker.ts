@@ -57,6 +57,14 @@ function crashing(producer: TransactionalProducer): TransactionalProducer {
       }
       return result;
     },
+    sendBatch: async (records) => {
+      const result = await producer.sendBatch(records);
+      if (first && records.length > 0) {
+        first = false;
+        crashIfAt('began');
+      }
+      return result;
+    },
     sendOffsets: (offsets, target) => producer.sendOffsets(offsets, target),
     commit: async () => {
       crashIfAt('before-commit');

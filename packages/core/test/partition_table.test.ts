@@ -4,6 +4,7 @@ import { PartitionTable } from '../src/partition_table';
 import { followTables, recoverTables } from '../src/table_reader';
 import { FaultyKafka } from './support/faulty_kafka';
 import { recordingLogger } from './support/recording_logger';
+import { until } from './support/scripted_group';
 
 /** Memory storage that records every writeBatch, shared across rebuilds (like a persistent store). */
 function persistentStorage(): { builder: StorageBuilder; batches: { ops: readonly StorageBatchOp[]; offset?: number }[]; store: () => Storage | undefined } {
@@ -177,7 +178,7 @@ describe('PartitionTable', () => {
     await table.caughtUp;
     kafka.append('t', 0, 'b', '2');
     kafka.append('t', 0, 'a', null);
-    await waitFor(async () => (await table.storage.has('b')) && !(await table.storage.has('a')));
+    await until("'b' stored and 'a' removed", async () => (await table.storage.has('b')) && !(await table.storage.has('a')));
     expect(table.stats().recovery.offset).toBe(2);
     expect(table.stats().recovery.records).toBe(1);
     await table.stop();
@@ -249,7 +250,7 @@ describe('PartitionTable', () => {
     const following = followTables(tables);
     await Promise.all(tables.map((t) => t.caughtUp));
     kafka.append('t', 2, 'new', 'x');
-    await waitFor(() => tables[2].storage.has('new'));
+    await until("'new' in partition 2", () => tables[2].storage.has('new'));
     await tables[1].stop();
     await following;
     expect(tables.map((t) => t.status)).toEqual(['stopped', 'stopped', 'stopped']);
@@ -262,11 +263,3 @@ describe('PartitionTable', () => {
     expect(() => table.storage).toThrow(/table "t" partition 3 is not open/);
   });
 });
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}

@@ -3,6 +3,7 @@
  * owns the partitions, and drops the unsent writes of partitions it lost: a member that resumes after
  * its session expired must not overwrite its successor's newer table values with stale ones.
  */
+import { sleep } from '@goka-ts/conformance';
 import { GokaError, type GroupConsumer, type KafkaMessage, type Producer, type TopicPartitionOffset } from '@goka-ts/api';
 import { int64Codec, stringCodec } from '../src/codecs';
 import { defineGroup } from '../src/define_group';
@@ -10,7 +11,7 @@ import { Processor } from '../src/processor';
 import { FaultyKafka } from './support/faulty_kafka';
 import { recordingLogger } from './support/recording_logger';
 import { ManualProducer } from './support/manual_producer';
-import { ScriptedConsumer } from './support/scripted_group';
+import { ScriptedConsumer, until } from './support/scripted_group';
 
 /** The scripted group consumer whose commits can also be rejected, left unanswered or answered late. */
 class MembershipConsumer extends ScriptedConsumer {
@@ -49,16 +50,6 @@ function batch(keys: string[], first: number): { topic: string; partition: numbe
   const messages = keys.map((key, i) => ({ topic: 'in', partition: 0, offset: first + i, key: Buffer.from(key), value: Buffer.from('x'), headers: {}, timestamp: 0 }));
   return { topic: 'in', partition: 0, messages, highWatermark: first + keys.length };
 }
-
-async function until(what: string, check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function setup(sessionTimeoutMs?: number, manual?: ManualProducer) {
   const kafka = new MembershipKafka();

@@ -2,14 +2,7 @@ import { KafkaConnectionError, StateError, UnknownTopicError, type ComponentStat
 import { fnv1aHasher, int64Codec, View } from '../src';
 import { FaultyKafka } from './support/faulty_kafka';
 import { recordingLogger } from './support/recording_logger';
-
-async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+import { until } from './support/scripted_group';
 
 function tableWith(kafka: FaultyKafka, partitions: number, entries: [string, number | null][]): void {
   kafka.createTopic('t', partitions, { 'cleanup.policy': 'compact' });
@@ -34,7 +27,7 @@ describe('View (in-memory client with injected faults)', () => {
     for await (const entry of view.iterator()) all.push(entry);
     expect(all.sort()).toEqual([['a', 4], ['c', 3]]);
     kafka.append('t', fnv1aHasher.partition('d', 3), 'd', '9');
-    await waitFor(async () => (await view.get('d')) === 9);
+    await until("view value of 'd' is 9", async () => (await view.get('d')) === 9);
     const stats = view.stats();
     expect(stats).toMatchObject({ table: 't', state: 'running' });
     expect(Object.values(stats.partitions).reduce((n, p) => n + p.recovery.records, 0)).toBe(5);
@@ -111,7 +104,7 @@ describe('View (in-memory client with injected faults)', () => {
     kafka.disconnect();
     kafka.append('t', 0, 'late', '42');
     // The record can be readable a turn before the new reader reports it caught up.
-    await waitFor(async () => (await view.get('late')) === 42 && view.state === 'running');
+    await until("'late' is 42 and the view running", async () => (await view.get('late')) === 42 && view.state === 'running');
     await view.stop();
     await running;
     expect(states.filter((s) => s === 'running').length).toBe(2);
@@ -124,7 +117,7 @@ describe('View (in-memory client with injected faults)', () => {
     kafka.failAdminConnects = 1;
     const view = new View('t', int64Codec, { client: kafka, autoReconnect: { initialBackoffMs: 60_000, maxBackoffMs: 60_000 }, logger: recordingLogger() });
     const running = view.run();
-    await waitFor(() => kafka.failAdminConnects === 0);
+    await until('every failing admin connect used up', () => kafka.failAdminConnects === 0);
     const started = Date.now();
     await view.stop();
     await running;

@@ -3,6 +3,7 @@
  * group consumer, so this one is driven by the test (assign partitions, hand in batches), and
  * accepts every commit. Used by the processor_*.test.ts / context_delete.test.ts files.
  */
+import { waitFor } from '@goka-ts/conformance';
 import type { GroupConsumer, GroupHandler, KafkaMessage, MessageBatch, TopicPartitionOffset } from '@goka-ts/api';
 import { FaultyKafka } from './faulty_kafka';
 
@@ -64,10 +65,6 @@ export function batchOf(topic: string, partition: number, first: number, records
 }
 
 /** Polls `check` (a condition reached through the processor's own commit timer), failing after `timeoutMs`. */
-export async function until(what: string, check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
+export function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<boolean> {
+  return waitFor(what, check, timeoutMs, { intervalMs: 5 });
 }

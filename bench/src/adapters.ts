@@ -1,10 +1,12 @@
 import type { KafkaClient } from '@goka-ts/api';
 import { confluentClient } from '@goka-ts/confluent';
 import { kafkajsClient } from '@goka-ts/kafkajs';
+import { platformaticClient } from '@goka-ts/platformatic';
 import type { BenchConfig } from './config';
 import type { Meter } from './meter';
 import { consumeConfluent } from './raw_confluent';
 import { consumeKafkajs } from './raw_kafkajs';
+import { consumePlatformatic } from './raw_platformatic';
 
 /** A goka-ts client adapter and the raw client it is built on. */
 export interface BenchAdapter {
@@ -25,6 +27,11 @@ export function adapters(config: BenchConfig): BenchAdapter[] {
       name: 'confluent',
       client: () => confluentClient({ brokers: config.brokers, clientId: 'goka-ts-bench' }),
       rawConsume: (topic, groupId, expected) => consumeConfluent(config, topic, groupId, expected),
+    },
+    platformatic: {
+      name: 'platformatic',
+      client: () => platformaticClient({ brokers: config.brokers, clientId: 'goka-ts-bench' }),
+      rawConsume: (topic, groupId, expected) => consumePlatformatic(config, topic, groupId, expected),
     },
   };
   return config.adapters.map((name) => {

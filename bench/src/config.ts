@@ -11,7 +11,7 @@ export interface BenchConfig {
   readonly valueBytes: number;
   /** Measurements per benchmark and adapter; the table shows the median and the best. `BENCH_REPEATS`, default 3. */
   readonly repeats: number;
-  /** Adapters to measure. `BENCH_ADAPTERS`, default `kafkajs,confluent`. */
+  /** Adapters to measure. `BENCH_ADAPTERS`, default `kafkajs,confluent,platformatic`. */
   readonly adapters: string[];
   /** Longest time one measurement may take before the benchmark fails (ms). `BENCH_TIMEOUT_MS`, default 180 000. */
   readonly timeoutMs: number;
@@ -30,7 +30,7 @@ export function loadConfig(): BenchConfig {
   if (brokers.length === 0) {
     throw new Error('KAFKA_BROKERS is not set: run `pnpm bench` (it starts a broker), or set KAFKA_BROKERS=127.0.0.1:9092');
   }
-  const adapters = (process.env.BENCH_ADAPTERS ?? 'kafkajs,confluent').split(',').map((a) => a.trim()).filter(Boolean);
+  const adapters = (process.env.BENCH_ADAPTERS ?? 'kafkajs,confluent,platformatic').split(',').map((a) => a.trim()).filter(Boolean);
   const config: BenchConfig = {
     brokers,
     messages: positiveInt('BENCH_MESSAGES', 200_000),

@@ -1,6 +1,7 @@
 import type { KafkaClient } from '@goka-ts/api';
 import { defineGroup, int64Codec, Processor, silentLogger, stringCodec } from '@goka-ts/core';
 import type { ProcessingGuarantee } from '@goka-ts/core';
+import type { StorageBuilder } from '@goka-ts/api';
 import { memoryStorage } from '@goka-ts/storage-memory';
 import { uniqueName, type BenchConfig } from './config';
 import { Meter } from './meter';
@@ -21,12 +22,12 @@ export interface CounterResult {
 
 /**
  * The counter processor over `input`: `ctx.setValue((ctx.value() ?? 0) + 1)` per message into a
- * persisted int64 table, memory storage, default commit interval and producer settings, reading
+ * persisted int64 table, memory storage unless `storage` is given, default commit interval and producer settings, reading
  * from the oldest offset, in the given processing guarantee. Timed from the assignment (`onAssigned`, which also recovers the empty
  * table) to the callback of the last message. Afterwards (untimed) the counts are checked against the input, and the group's committed
  * offsets after stop() must cover every message.
  */
-export async function runCounter(client: KafkaClient, config: BenchConfig, input: string, guarantee: ProcessingGuarantee = 'at-least-once'): Promise<CounterResult> {
+export async function runCounter(client: KafkaClient, config: BenchConfig, input: string, guarantee: ProcessingGuarantee = 'at-least-once', storage: StorageBuilder = memoryStorage()): Promise<CounterResult> {
   const meter = new Meter(config.messages);
   const group = uniqueName('counter');
   const graph = defineGroup(group, {
@@ -43,7 +44,7 @@ export async function runCounter(client: KafkaClient, config: BenchConfig, input
   });
   const processor = new Processor(graph, {
     client: new TimedClient(client, () => meter.start()),
-    storage: memoryStorage(),
+    storage,
     startFrom: 'oldest',
     logger: silentLogger,
     guarantee,

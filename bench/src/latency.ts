@@ -11,22 +11,50 @@ export interface LatencyResult {
   readonly max: number;
 }
 
-/** Messages of the latency run, and the pause between two (a steady ~200 msgs/s, far from saturation). */
-const MESSAGES = 1000;
-const PAUSE_MS = 5;
+/** Output latency (emit to the output's consumer) and, as `callback`, emit to the processor's callback. */
+export interface ForwarderLatency extends LatencyResult {
+  readonly callback: LatencyResult;
+}
+
+/** How hard the forwarder is fed: `messages` sends at a steady `perSecond`. */
+export interface LatencyLoad {
+  readonly messages: number;
+  readonly perSecond: number;
+}
+
+/** The guarantees benchmark's load: ~200 msgs/s, far from saturation. */
+const DEFAULT_LOAD: LatencyLoad = { messages: 1000, perSecond: 200 };
 
 /**
  * End-to-end latency through a forwarding processor: each message carries the `performance.now()`
- * of its send; a read_committed group consumer of the output (the same adapter) takes the
- * difference on receipt. Started only once the processor and the consumer run, so joins and
- * recoveries are not measured.
+ * of its send; the processor's callback and a read_committed group consumer of the output (the same
+ * adapter) take the difference on receipt. Sends are paced against a schedule (send i is due at
+ * i / perSecond s), so a late timer is caught up rather than lowering the rate. Started only once
+ * the processor and the consumer run, so joins and recoveries are not measured.
  */
-export async function measureLatency(client: KafkaClient, topics: BenchTopics, config: BenchConfig, guarantee: ProcessingGuarantee, commitIntervalMs: number): Promise<LatencyResult> {
+export async function measureLatency(
+  client: KafkaClient,
+  topics: BenchTopics,
+  config: BenchConfig,
+  guarantee: ProcessingGuarantee,
+  commitIntervalMs: number,
+  load: LatencyLoad = DEFAULT_LOAD,
+): Promise<ForwarderLatency> {
+  const MESSAGES = load.messages;
+  const callbacks: number[] = [];
   const input = await topics.create(uniqueName('latency-in'), 4);
   const output = await topics.create(uniqueName('latency-out'), 4);
   const group = uniqueName('forwarder');
   const graph = defineGroup(group, {
-    inputs: { [input]: { codec: stringCodec, handler: (ctx, value: string) => ctx.emit(output, ctx.key, value) } },
+    inputs: {
+      [input]: {
+        codec: stringCodec,
+        handler: (ctx, value: string) => {
+          callbacks.push(performance.now() - Number(value));
+          ctx.emit(output, ctx.key, value);
+        },
+      },
+    },
     outputs: { [output]: stringCodec },
   });
   const processor = new Processor(graph, { client, guarantee, commitIntervalMs, startFrom: 'oldest', logger: silentLogger, consumer: { sessionTimeoutMs: 6000, heartbeatIntervalMs: 500, maxWaitMs: 50 } });
@@ -52,9 +80,13 @@ export async function measureLatency(client: KafkaClient, topics: BenchTopics, c
   try {
     await Promise.race([Promise.all([processor.waitRunning(), ready]), running.then(() => Promise.reject(new Error('the forwarder stopped early')))]);
     const sends: Promise<unknown>[] = [];
+    const startedAt = performance.now();
+    const intervalMs = 1000 / load.perSecond;
     for (let i = 0; i < MESSAGES; i++) {
+      const due = startedAt + i * intervalMs;
+      const wait = due - performance.now();
+      if (wait >= 1) await new Promise((resolve) => setTimeout(resolve, wait));
       sends.push(producer.send({ topic: input, partition: i % 4, key: Buffer.from(`k${i}`), value: Buffer.from(String(performance.now())) }));
-      await new Promise((resolve) => setTimeout(resolve, PAUSE_MS));
     }
     await Promise.all(sends);
     const timeout = new Promise<never>((_, reject) => {
@@ -69,6 +101,10 @@ export async function measureLatency(client: KafkaClient, topics: BenchTopics, c
     await processor.stop();
     await running.catch(() => undefined);
   }
+  return { ...percentiles(latencies), callback: percentiles(callbacks) };
+}
+
+function percentiles(latencies: number[]): LatencyResult {
   const sorted = latencies.sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
   return { count: sorted.length, p50: at(0.5), p99: at(0.99), max: sorted[sorted.length - 1] };

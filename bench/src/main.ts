@@ -12,6 +12,7 @@ const benches: Record<string, () => Promise<{ run: Bench }>> = {
   storage: () => import('./storage'),
   recovery: () => import('./recovery'),
   guarantees: () => import('./guarantees'),
+  latency: () => import('./steady_latency'),
 };
 
 async function main(): Promise<void> {

@@ -45,6 +45,11 @@ export interface ServiceConfig {
   readonly heartbeatIntervalMs: number;
   /** How long a stop on SIGTERM/SIGINT may take before the process is ended forcibly (ms). */
   readonly gracePeriodMs: number;
+  /**
+   * Whether the web server shows the fleet page (`/fleet`, `GET /api/fleet`) of every service on
+   * `heartbeatTopic`. Default true; it needs the web server and heartbeats on.
+   */
+  readonly fleet: boolean;
 }
 
 /** What {@link parseServiceConfig} reads. */
@@ -90,6 +95,9 @@ export const SERVICE_FLAGS: Readonly<Record<string, FlagSpec>> = {
   'heartbeat-topic': { type: 'string', env: 'GOKA_HEARTBEAT_TOPIC', description: `compacted fleet topic (default ${DEFAULT_HEARTBEAT_TOPIC})` },
   'heartbeat-interval': { type: 'string', env: 'GOKA_HEARTBEAT_INTERVAL', description: 'ms between heartbeats (0: off; default 10000)' },
   'grace-period': { type: 'string', env: 'GOKA_GRACE_PERIOD', description: 'ms a stop on SIGTERM may take before exit is forced (default 30000)' },
+  // util.parseArgs (Node 20) has no --no-<flag> negation, so the negative is a flag of its own. Its
+  // variable says the positive (GOKA_FLEET=false) and is read apart from the flag, not through `env`.
+  'no-fleet': { type: 'boolean', env: '', description: 'no fleet page (/fleet, /api/fleet) on the web server [GOKA_FLEET=false]' },
   help: { type: 'boolean', env: '', description: 'print this help and exit' },
 };
 
@@ -147,11 +155,7 @@ export function parseServiceConfig(options: ParseConfigOptions = {}): ParsedServ
   };
   const flag = (name: string, fallback: boolean): boolean => {
     const r = raw(name);
-    if (!r) return fallback;
-    if (typeof r.value === 'boolean') return r.value;
-    if (['1', 'true', 'yes'].includes(r.value)) return true;
-    if (['0', 'false', 'no'].includes(r.value)) return false;
-    throw new ConfigError(`${r.source}: must be true or false, got ${JSON.stringify(r.value)}`);
+    return r ? parseBoolean(r) : fallback;
   };
 
   const d = options.defaults ?? { service: 'goka-ts' };
@@ -166,6 +170,10 @@ export function parseServiceConfig(options: ParseConfigOptions = {}): ParsedServ
   const redisUrl = text('redis-url')?.value ?? d.redisUrl;
   if (storage === 'redis' && !redisUrl) throw new ConfigError('--storage redis needs --redis-url (or GOKA_REDIS_URL)');
   const webPort = integer('web-port', d.webPort, 0, 65535);
+  const fleetEnv = env.GOKA_FLEET;
+  let fleet = d.fleet ?? true;
+  if (values['no-fleet'] === true) fleet = false;
+  else if (fleetEnv !== undefined && fleetEnv !== '') fleet = parseBoolean({ value: fleetEnv, source: 'GOKA_FLEET (--no-fleet)' });
   const webToken = text('web-token');
   // The monitor refuses shorter tokens; saying so here names the flag.
   if (webToken && webToken.value.length < 16) throw new ConfigError(`${webToken.source}: must have at least 16 characters`);
@@ -191,6 +199,7 @@ export function parseServiceConfig(options: ParseConfigOptions = {}): ParsedServ
     heartbeatTopic: text('heartbeat-topic')?.value ?? d.heartbeatTopic ?? DEFAULT_HEARTBEAT_TOPIC,
     heartbeatIntervalMs: integer('heartbeat-interval', d.heartbeatIntervalMs ?? 10_000, 0)!,
     gracePeriodMs: integer('grace-period', d.gracePeriodMs ?? 30_000, 1)!,
+    fleet,
   };
   const extra: Record<string, string | boolean | undefined> = {};
   for (const name of Object.keys(extraFlags)) extra[name] = values[name];
@@ -205,6 +214,13 @@ export function serviceHelp(name: string, extraFlags: ParseConfigOptions['extraF
     return `${left.padEnd(36)} ${spec.description}${variable}`;
   });
   return [`Usage: ${name} [flags]`, '', 'Flags (a flag wins over its environment variable, which wins over the code default):', ...rows].join('\n');
+}
+
+function parseBoolean(r: { value: string | boolean; source: string }): boolean {
+  if (typeof r.value === 'boolean') return r.value;
+  if (['1', 'true', 'yes'].includes(r.value)) return true;
+  if (['0', 'false', 'no'].includes(r.value)) return false;
+  throw new ConfigError(`${r.source}: must be true or false, got ${JSON.stringify(r.value)}`);
 }
 
 function parseBrokers(r: { value: string; source: string } | undefined): string[] | undefined {

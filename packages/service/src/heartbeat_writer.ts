@@ -25,6 +25,7 @@ export class HeartbeatWriter {
   private inFlight: Promise<void> = Promise.resolve();
   private failure: unknown;
   private state: 'idle' | 'running' | 'stopped' = 'idle';
+  private topicReady: Promise<void> | undefined;
 
   constructor(
     private readonly options: HeartbeatWriterOptions,
@@ -33,15 +34,19 @@ export class HeartbeatWriter {
     this.emitter = new Emitter(options.topic, heartbeatCodec, { client: options.client, logger: options.logger });
   }
 
-  /** Creates the topic (compacted) when missing, connects, and writes the first beat at once. */
+  /**
+   * Creates the topic (compacted) when missing, at most once; {@link start} does it too, this lets a
+   * reader of the topic (the fleet page) find it before the first beat.
+   */
+  ensureTopic(): Promise<void> {
+    this.topicReady ??= this.createTopic();
+    return this.topicReady;
+  }
+
+  /** Creates the topic when missing (see {@link ensureTopic}), connects, and writes the first beat at once. */
   async start(): Promise<void> {
     if (this.state !== 'idle') throw new Error(`heartbeats: start() in state ${this.state}`);
-    const manager = await TopicManager.connect(this.options.client, { logger: this.options.logger });
-    try {
-      await manager.ensureTable(this.options.topic, this.options.partitions ?? 1);
-    } finally {
-      await manager.close();
-    }
+    await this.ensureTopic();
     await this.emitter.start();
     this.state = 'running';
     await this.beat();
@@ -92,6 +97,15 @@ export class HeartbeatWriter {
       at: Date.now(),
       intervalMs: this.options.intervalMs,
     };
+  }
+
+  private async createTopic(): Promise<void> {
+    const manager = await TopicManager.connect(this.options.client, { logger: this.options.logger });
+    try {
+      await manager.ensureTable(this.options.topic, this.options.partitions ?? 1);
+    } finally {
+      await manager.close();
+    }
   }
 
   private key(c: ServiceComponent): string {

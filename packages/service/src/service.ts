@@ -195,6 +195,15 @@ export class Service {
     this.currentState = 'starting';
     try {
       this.layers = startLayers(this.components);
+      const heartbeats = this.config.heartbeatIntervalMs > 0
+        ? new HeartbeatWriter(
+          { client: this.client, topic: this.config.heartbeatTopic, intervalMs: this.config.heartbeatIntervalMs, service: this.config.service, instance: this.config.instance, logger: this.logger },
+          () => this.components,
+        )
+        : undefined;
+      // The fleet reader starts with the web server; on a fresh cluster it would fail on the missing
+      // topic and retry with growing backoff, showing an empty page for seconds after the first beat.
+      if (heartbeats && this.showsFleet) await this.untilFailure(heartbeats.ensureTopic());
       await this.startWeb();
       for (const layer of this.layers) {
         await this.untilFailure(Promise.all(layer.map((c) => this.launch(c))));
@@ -202,12 +211,9 @@ export class Service {
       for (const c of this.components) {
         if (c.kind === 'emitter') await this.untilFailure(this.guard(c, c.component.start()));
       }
-      if (this.config.heartbeatIntervalMs > 0) {
-        this.heartbeats = new HeartbeatWriter(
-          { client: this.client, topic: this.config.heartbeatTopic, intervalMs: this.config.heartbeatIntervalMs, service: this.config.service, instance: this.config.instance, logger: this.logger },
-          () => this.components,
-        );
-        await this.untilFailure(this.heartbeats.start());
+      if (heartbeats) {
+        this.heartbeats = heartbeats;
+        await this.untilFailure(heartbeats.start());
       }
       if (this.currentState === 'starting') this.currentState = 'running';
     } catch (error) {
@@ -293,6 +299,11 @@ export class Service {
     };
   }
 
+  /** A service with heartbeats off is taken as outside the fleet: it neither joins nor shows it. */
+  private get showsFleet(): boolean {
+    return this.config.fleet && this.config.webPort !== undefined && this.config.heartbeatIntervalMs > 0;
+  }
+
   private viewOptions(table: string, overrides: Partial<ViewOptions>): ViewOptions {
     return { client: this.client, storage: this.storage(`view-${table}`), hasher: this.hasher, logger: this.logger, ...overrides };
   }
@@ -302,7 +313,13 @@ export class Service {
     const registry = new Registry();
     const metrics = new GokaMetrics({ registry });
     this.metrics = metrics;
-    const monitor = new MonitorServer({ host: this.config.webHost, port: this.config.webPort, token: this.config.webToken, title: `${this.config.service} (${this.config.instance})` });
+    const monitor = new MonitorServer({
+      host: this.config.webHost,
+      port: this.config.webPort,
+      token: this.config.webToken,
+      title: `${this.config.service} (${this.config.instance})`,
+      ...(this.showsFleet ? { fleet: { client: this.client, topic: this.config.heartbeatTopic, logger: this.logger } } : {}),
+    });
     for (const c of this.components) {
       if (c.kind === 'processor') {
         monitor.addProcessor(c.component);

@@ -5,7 +5,7 @@ import { UsageError } from './usage_error';
 /** Flags every command takes. */
 export const COMMON_FLAGS: Readonly<Record<string, FlagSpec>> = {
   brokers: { type: 'string', valueName: 'HOST:PORT,...', description: 'Kafka bootstrap brokers (env GOKA_BROKERS, then KAFKA_BROKERS)' },
-  client: { type: 'string', valueName: CLIENT_KINDS.join('|'), description: 'Kafka client adapter (default kafkajs; confluent needs @goka-ts/confluent installed)' },
+  client: { type: 'string', valueName: CLIENT_KINDS.join('|'), description: 'Kafka client adapter (default kafkajs; confluent and platformatic need @goka-ts/confluent or @goka-ts/platformatic installed)' },
   help: { type: 'boolean', short: 'h', description: 'show this help' },
 };
 

@@ -36,7 +36,7 @@ describe('goka-ts (real broker)', () => {
       [['table', 'dump', 't', '--codec', 'xml'], '--codec must be one of string, json, int64, bytes, got "xml"'],
       [['group', 'reset', 'g'], '--to oldest|newest is required'],
       [['group', 'lag', 'g', '--nope'], "Unknown option '--nope'"],
-      [['topics', 'list', '--client', 'sarama'], '--client must be one of kafkajs, confluent, got "sarama"'],
+      [['topics', 'list', '--client', 'sarama'], '--client must be one of kafkajs, confluent, platformatic, got "sarama"'],
     ])('%j', async (args, message) => {
       const result = await runCli(args);
       expect(result).toMatchObject({ code: 2, stdout: '' });

@@ -2,43 +2,60 @@ import path from 'node:path';
 import type { KafkaClient, Logger, StorageBuilder } from '@goka-ts/api';
 import { MemoryKafka } from '@goka-ts/memory-kafka';
 import { memoryStorage } from '@goka-ts/storage-memory';
-import type { ServiceConfig } from './config';
+import type { ClientKind, ServiceConfig } from './config';
 
 /**
  * Loads an optional adapter package. They are optional peer dependencies, so a service that runs
- * on kafkajs never builds confluent's native librdkafka; a missing one says what to install.
+ * on kafkajs never builds confluent's native librdkafka; a missing one says what to install and
+ * next to which package (`nextTo`, the package whose peer it is).
  */
-async function load<T>(name: string, why: string): Promise<T> {
+export async function loadOptional<T>(name: string, why: string, nextTo = '@goka-ts/service'): Promise<T> {
   try {
     return (await import(name)) as T;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && String((error as Error).message).includes(name)) {
-      throw new Error(`${why} needs the package ${name}: install it next to @goka-ts/service (npm install ${name})`, { cause: error });
+      throw new Error(`${why} needs the package ${name}: install it next to ${nextTo} (npm install ${name})`, { cause: error });
     }
     throw error;
   }
 }
 
-interface ClientModule {
-  kafkajsClient?(options: { brokers: readonly string[]; clientId?: string; logger?: Logger }): KafkaClient;
-  confluentClient?(options: { brokers: readonly string[]; clientId?: string }): KafkaClient;
+/** What {@link createKafkaClient} needs: the adapter, where the brokers are and who is asking. */
+export interface KafkaClientChoice {
+  readonly client: ClientKind;
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  /** Passed to the adapters that take one (kafkajs); omitted, they stay quiet. */
+  readonly logger?: Logger;
+  /** The package whose optional peer the adapter is, for the install hint. Default `@goka-ts/service`. */
+  readonly nextTo?: string;
+}
+
+type ClientFactory = (options: { brokers: readonly string[]; clientId?: string; logger?: Logger }) => KafkaClient;
+
+/** Package and factory export of each broker adapter. */
+const ADAPTERS: Record<Exclude<ClientKind, 'memory'>, { readonly name: string; readonly factory: string }> = {
+  kafkajs: { name: '@goka-ts/kafkajs', factory: 'kafkajsClient' },
+  confluent: { name: '@goka-ts/confluent', factory: 'confluentClient' },
+  platformatic: { name: '@goka-ts/platformatic', factory: 'platformaticClient' },
+};
+
+/** A client of the chosen adapter, loading its package on demand; `memory` is the embedded in-memory Kafka. */
+export async function createKafkaClient(choice: KafkaClientChoice): Promise<KafkaClient> {
+  if (choice.client === 'memory') return new MemoryKafka();
+  const adapter = ADAPTERS[choice.client];
+  const module = await loadOptional<Record<string, ClientFactory | undefined>>(adapter.name, `--client ${choice.client}`, choice.nextTo);
+  const create = module[adapter.factory];
+  if (typeof create !== 'function') throw new Error(`${adapter.name} does not export ${adapter.factory}: install a version matching ${choice.nextTo ?? '@goka-ts/service'}`);
+  return create({ brokers: choice.brokers, clientId: choice.clientId, ...(choice.logger ? { logger: choice.logger } : {}) });
 }
 
 /** The Kafka client the config names. */
-export async function createClient(config: ServiceConfig, logger: Logger): Promise<KafkaClient> {
-  const clientId = `${config.service}-${config.instance}`;
-  switch (config.client) {
-    case 'memory':
-      return new MemoryKafka();
-    case 'kafkajs': {
-      const { kafkajsClient } = await load<ClientModule>('@goka-ts/kafkajs', '--client kafkajs');
-      return kafkajsClient!({ brokers: config.brokers, clientId, logger: config.logLevel === 'debug' ? logger : undefined });
-    }
-    case 'confluent': {
-      const { confluentClient } = await load<ClientModule>('@goka-ts/confluent', '--client confluent');
-      return confluentClient!({ brokers: config.brokers, clientId });
-    }
-  }
+export function createClient(config: ServiceConfig, logger: Logger): Promise<KafkaClient> {
+  return createKafkaClient({
+    client: config.client, brokers: config.brokers, clientId: `${config.service}-${config.instance}`,
+    ...(config.logLevel === 'debug' ? { logger } : {}),
+  });
 }
 
 interface LevelModule {
@@ -54,9 +71,9 @@ interface LruModule {
 /** Loads the storage packages the config names, once, for {@link StorageFactory.builder}. */
 export async function storageFactory(config: ServiceConfig): Promise<StorageFactory> {
   const modules = {
-    level: config.storage === 'leveldb' ? await load<LevelModule>('@goka-ts/storage-leveldb', '--storage leveldb') : undefined,
-    redis: config.storage === 'redis' ? await load<RedisModule>('@goka-ts/storage-redis', '--storage redis') : undefined,
-    lru: config.lruSize > 0 ? await load<LruModule>('@goka-ts/storage-lru', '--lru-size') : undefined,
+    level: config.storage === 'leveldb' ? await loadOptional<LevelModule>('@goka-ts/storage-leveldb', '--storage leveldb') : undefined,
+    redis: config.storage === 'redis' ? await loadOptional<RedisModule>('@goka-ts/storage-redis', '--storage redis') : undefined,
+    lru: config.lruSize > 0 ? await loadOptional<LruModule>('@goka-ts/storage-lru', '--lru-size') : undefined,
   };
   return { builder: (component) => createStorage(config, component, modules) };
 }
@@ -65,7 +82,7 @@ export async function storageFactory(config: ServiceConfig): Promise<StorageFact
 export interface StorageFactory {
   /**
    * The storage of one component (e.g. `processor-counter`): its own LevelDB directory
-   * `<storagePath>/<service>-<instance>/<component>` (or Redis key prefix), since a processor and a
+   * `<storagePath>/<service>-<instance>/<component>` (Redis: see {@link redisPrefix}), since a processor and a
    * view of the same table (or a processor joining another's table) open the same topic-partitions.
    */
   builder(component: string): StorageBuilder;
@@ -75,8 +92,18 @@ function createStorage(config: ServiceConfig, component: string, modules: { leve
   const own = `${config.service}-${config.instance}`;
   let builder: StorageBuilder;
   if (modules.level) builder = modules.level.leveldbStorage({ path: path.join(config.storagePath, own, component), ...config.leveldb });
-  else if (modules.redis) builder = modules.redis.redisStorage({ url: config.redisUrl!, prefix: `goka:${own}:${component}` });
+  else if (modules.redis) builder = modules.redis.redisStorage({ url: config.redisUrl!, prefix: redisPrefix(config, component) });
   else builder = memoryStorage();
   if (modules.lru) builder = modules.lru.lruStorage(builder, { maxEntries: config.lruSize });
   return builder;
+}
+
+/**
+ * The Redis prefix of a component. A processor's is shared by every instance of the service, so the
+ * next owner of a partition continues from the values and offset the last one left; a view's and
+ * every other component's is the instance's own, since a view that shared it would overwrite the
+ * processor's newer values with older ones (storage-redis README, "Prefixes").
+ */
+export function redisPrefix(config: Pick<ServiceConfig, 'service' | 'instance'>, component: string): string {
+  return component.startsWith('processor-') ? `goka:${config.service}:${component}` : `goka:${config.service}-${config.instance}:${component}`;
 }

@@ -5,7 +5,10 @@ import type { LogLevel } from '@goka-ts/core';
 import { DEFAULT_HEARTBEAT_TOPIC } from '@goka-ts/core';
 
 /** Kafka client adapter of a service. */
-export type ClientKind = 'kafkajs' | 'confluent' | 'memory';
+export type ClientKind = 'kafkajs' | 'confluent' | 'platformatic' | 'memory';
+
+/** Every {@link ClientKind}, in the order `--help` lists them. */
+export const CLIENT_KINDS: readonly ClientKind[] = ['kafkajs', 'confluent', 'platformatic', 'memory'];
 /** Storage backend of the service's processors and views. */
 export type StorageKind = 'memory' | 'leveldb' | 'redis';
 export type HasherKind = 'murmur2' | 'fnv1a';
@@ -79,7 +82,7 @@ export const SERVICE_FLAGS: Readonly<Record<string, FlagSpec>> = {
   service: { type: 'string', env: 'GOKA_SERVICE', description: 'service name (heartbeats, storage paths)' },
   instance: { type: 'string', env: 'GOKA_INSTANCE', description: 'instance name (default <hostname>-<pid>)' },
   brokers: { type: 'string', env: 'GOKA_BROKERS', description: 'comma-separated host:port list (none: the embedded in-memory Kafka)' },
-  client: { type: 'string', env: 'GOKA_CLIENT', description: 'kafkajs | confluent | memory' },
+  client: { type: 'string', env: 'GOKA_CLIENT', description: CLIENT_KINDS.join(' | ') },
   storage: { type: 'string', env: 'GOKA_STORAGE', description: 'memory | leveldb | redis' },
   'storage-path': { type: 'string', env: 'GOKA_STORAGE_PATH', description: 'LevelDB directory; each instance uses <path>/<service>-<instance>' },
   'redis-url': { type: 'string', env: 'GOKA_REDIS_URL', description: 'Redis URL for --storage redis' },
@@ -164,7 +167,7 @@ export function parseServiceConfig(options: ParseConfigOptions = {}): ParsedServ
   const instance = text('instance')?.value ?? d.instance ?? `${os.hostname()}-${process.pid}`;
   if (!/^[A-Za-z0-9._-]+$/.test(instance)) throw new ConfigError(`--instance: must be letters, digits, ".", "_" or "-", got ${JSON.stringify(instance)}`);
   const brokers = parseBrokers(text('brokers')) ?? d.brokers ?? [];
-  const client = choice<ClientKind>('client', ['kafkajs', 'confluent', 'memory'], d.client ?? (brokers.length > 0 ? 'kafkajs' : 'memory'));
+  const client = choice<ClientKind>('client', CLIENT_KINDS, d.client ?? (brokers.length > 0 ? 'kafkajs' : 'memory'));
   if (client !== 'memory' && brokers.length === 0) throw new ConfigError(`--client ${client} needs --brokers (or GOKA_BROKERS)`);
   const storage = choice<StorageKind>('storage', ['memory', 'leveldb', 'redis'], d.storage ?? 'memory');
   const redisUrl = text('redis-url')?.value ?? d.redisUrl;

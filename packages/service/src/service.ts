@@ -137,7 +137,8 @@ export class Service {
 
   /**
    * The configured storage for one component, e.g. `storage('processor-counter')`: LevelDB under
-   * `<storagePath>/<service>-<instance>/<component>`, Redis keys under that prefix, LRU on top.
+   * `<storagePath>/<service>-<instance>/<component>`, Redis keys under a prefix shared by the
+   * service's instances for processors and the instance's own for views, LRU on top.
    */
   storage(component: string): StorageBuilder {
     return this.storages.builder(component);

@@ -38,7 +38,7 @@ describe('parseServiceConfig', () => {
   });
 
   it('names the flag or variable of a wrong value', () => {
-    expect(failure(['--client', 'sarama'])).toMatch(/--client: must be one of kafkajs, confluent, memory, got "sarama"/);
+    expect(failure(['--client', 'sarama'])).toMatch(/--client: must be one of kafkajs, confluent, platformatic, memory, got "sarama"/);
     expect(failure([], { GOKA_WEB_PORT: 'eighty' })).toMatch(/GOKA_WEB_PORT \(--web-port\): must be an integer from 0 to 65535/);
     expect(failure(['--web-port', '70000'])).toMatch(/--web-port/);
     expect(failure(['--brokers', 'localhost'])).toMatch(/--brokers: "localhost" is not host:port/);
@@ -50,10 +50,21 @@ describe('parseServiceConfig', () => {
     expect(failure([], { GOKA_LEVELDB_SHARED: 'maybe' })).toMatch(/GOKA_LEVELDB_SHARED/);
   });
 
+  it('shows the fleet page unless --no-fleet or GOKA_FLEET=false, the flag over the variable', () => {
+    expect(parse([]).fleet).toBe(true);
+    expect(parse(['--no-fleet']).fleet).toBe(false);
+    expect(parse([], { GOKA_FLEET: 'false' }).fleet).toBe(false);
+    expect(parse([], { GOKA_FLEET: '0' }).fleet).toBe(false);
+    expect(parse([], { GOKA_FLEET: 'yes' }).fleet).toBe(true);
+    expect(parse(['--no-fleet'], { GOKA_FLEET: 'true' }).fleet).toBe(false);
+    expect(parseServiceConfig({ argv: [], env: {}, defaults: { service: 'svc', fleet: false } }).config.fleet).toBe(false);
+    expect(failure([], { GOKA_FLEET: 'off' })).toMatch(/GOKA_FLEET \(--no-fleet\): must be true or false, got "off"/);
+  });
+
   it('lists every flag with its variable in --help', () => {
     expect(parseServiceConfig({ argv: ['--help'], env: {} }).help).toBe(true);
     const help = serviceHelp('svc');
-    for (const line of ['--brokers <value>', '[GOKA_BROKERS]', '--storage-path', '--lru-size', '--web-token', '--heartbeat-interval', 'wins over its environment variable']) {
+    for (const line of ['--brokers <value>', '[GOKA_BROKERS]', '--storage-path', '--lru-size', '--web-token', '--heartbeat-interval', '--no-fleet', 'GOKA_FLEET=false', 'wins over its environment variable']) {
       expect(help).toContain(line);
     }
   });

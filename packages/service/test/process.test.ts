@@ -1,39 +1,25 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import type { KafkaClient } from '@goka-ts/api';
 import { Emitter, heartbeatCodec, silentLogger, stringCodec, TopicManager, View, type Heartbeat } from '@goka-ts/core';
 import { kafkajsClient } from '@goka-ts/kafkajs';
 import { uniqueName, waitFor } from '../../integration/test/support/harness';
+import { killAll, runningUrl as url, startServiceProcess as start, type ServiceProcess } from './support/service_process';
 
-const FIXTURE = path.join(__dirname, 'fixtures/counter_service.js');
 const brokers = process.env.KAFKA_BROKERS ?? '';
-
-/** A fixture service process, its output collected. */
-function start(args: string[]): { child: ChildProcess; stdout: () => string; stderr: () => string; exit: Promise<number | null> } {
-  const child = spawn(process.execPath, [FIXTURE, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH } });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, stdout: () => out, stderr: () => err, exit };
-}
 
 describe('a service process', () => {
   let client: KafkaClient;
   const id = uniqueName('svcproc');
   const beatsTopic = `${id}-beats`;
-  const children: ChildProcess[] = [];
+  const children: ServiceProcess[] = [];
   let beats: View<Heartbeat>;
 
   const run = (name: string, extra: string[] = []) => {
     const input = `${id}-${name}-in`;
     const p = start(['--brokers', brokers, '--service', `${id}-${name}`, '--instance', 'a', '--web-port', '0', '--heartbeat-topic', beatsTopic,
       '--heartbeat-interval', '300', '--grace-period', '10000', '--input', input, '--group', `${id}-${name}`, ...extra]);
-    children.push(p.child);
+    children.push(p);
     return { ...p, input };
   };
-  const url = (p: { stdout: () => string }) => waitFor('the service to run', () => /running (http:\S+)/.exec(p.stdout())?.[1], 30_000);
 
   beforeAll(async () => {
     if (!brokers) throw new Error('KAFKA_BROKERS is not set (KAFKA_BROKERS=127.0.0.1:9092)');
@@ -48,7 +34,7 @@ describe('a service process', () => {
   });
 
   afterAll(async () => {
-    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    killAll(children);
     await beats?.stop();
   });
 

@@ -2,7 +2,8 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { defineGroup, int64Codec, stringCodec, TopicManager } from '@goka-ts/core';
-import { Service } from '../src';
+import { redisStorage } from '@goka-ts/storage-redis';
+import { redisPrefix, Service } from '../src';
 
 // The storage flags on the embedded Kafka: each instance and component its own LevelDB directory, LRU on top, Redis.
 const counter = (name: string) =>
@@ -42,10 +43,33 @@ describe('storage flags', () => {
     expect(await readdir(path.join(dir, 'lvl-a', 'processor-lvl-a'))).toContain('lvl-a-table.0');
   });
 
-  it('keeps tables in Redis with --storage redis', async () => {
+  it('keeps tables in Redis: a processor under the prefix its service\'s instances share, a view under its instance\'s own', async () => {
     const url = process.env.REDIS_URL;
     if (!url) throw new Error('REDIS_URL is not set (REDIS_URL=redis://127.0.0.1:6379)');
-    const service = await Service.create({ argv: ['--storage', 'redis', '--redis-url', url, '--heartbeat-interval', '0', '--instance', `r${Date.now()}`], env: {}, defaults: { service: 'red' } });
-    expect(await countOnce(service, `red-${Date.now()}`)).toBe(1);
+    const instance = `r${Date.now()}`;
+    const group = `red-${Date.now()}`;
+    const service = await Service.create({ argv: ['--storage', 'redis', '--redis-url', url, '--heartbeat-interval', '0', '--instance', instance], env: {}, defaults: { service: 'red' } });
+    expect(await countOnce(service, group)).toBe(1);
+
+    const stored = async (prefix: string) => {
+      const found: number[] = [];
+      for (const partition of [0, 1]) {
+        const storage = await redisStorage({ url, prefix })(`${group}-table`, partition);
+        await storage.open();
+        try {
+          const value = await storage.get('k');
+          if (value) found.push(int64Codec.decode(value));
+        } finally {
+          await storage.close();
+        }
+      }
+      return found;
+    };
+    expect(redisPrefix({ service: 'red', instance }, `processor-${group}`)).toBe(`goka:red:processor-${group}`);
+    expect(redisPrefix({ service: 'red', instance: 'another' }, `processor-${group}`)).toBe(`goka:red:processor-${group}`);
+    expect(redisPrefix({ service: 'red', instance }, `view-${group}-table`)).toBe(`goka:red-${instance}:view-${group}-table`);
+    expect(await stored(`goka:red:processor-${group}`)).toEqual([1]);
+    expect(await stored(`goka:red-${instance}:view-${group}-table`)).toEqual([1]);
+    expect(await stored(`goka:red-${instance}:processor-${group}`)).toEqual([]);
   });
 });

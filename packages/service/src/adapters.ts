@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { KafkaClient, Logger, StorageBuilder } from '@goka-ts/api';
 import { MemoryKafka } from '@goka-ts/memory-kafka';
+import type { StorageStatsSource } from '@goka-ts/prometheus';
 import { memoryStorage } from '@goka-ts/storage-memory';
 import type { ClientKind, ServiceConfig } from './config';
 
@@ -29,9 +30,11 @@ export interface KafkaClientChoice {
   readonly logger?: Logger;
   /** The package whose optional peer the adapter is, for the install hint. Default `@goka-ts/service`. */
   readonly nextTo?: string;
+  /** librdkafka's `statistics.interval.ms` (confluent only; the JS clients keep no such statistics). */
+  readonly statisticsIntervalMs?: number;
 }
 
-type ClientFactory = (options: { brokers: readonly string[]; clientId?: string; logger?: Logger }) => KafkaClient;
+type ClientFactory = (options: { brokers: readonly string[]; clientId?: string; logger?: Logger; config?: Record<string, unknown> }) => KafkaClient;
 
 /** Package and factory export of each broker adapter. */
 const ADAPTERS: Record<Exclude<ClientKind, 'memory'>, { readonly name: string; readonly factory: string }> = {
@@ -47,14 +50,20 @@ export async function createKafkaClient(choice: KafkaClientChoice): Promise<Kafk
   const module = await loadOptional<Record<string, ClientFactory | undefined>>(adapter.name, `--client ${choice.client}`, choice.nextTo);
   const create = module[adapter.factory];
   if (typeof create !== 'function') throw new Error(`${adapter.name} does not export ${adapter.factory}: install a version matching ${choice.nextTo ?? '@goka-ts/service'}`);
-  return create({ brokers: choice.brokers, clientId: choice.clientId, ...(choice.logger ? { logger: choice.logger } : {}) });
+  const statistics = choice.client === 'confluent' && choice.statisticsIntervalMs ? { config: { 'statistics.interval.ms': choice.statisticsIntervalMs } } : {};
+  return create({ brokers: choice.brokers, clientId: choice.clientId, ...(choice.logger ? { logger: choice.logger } : {}), ...statistics });
 }
+
+/** How often librdkafka reports the statistics that `/metrics` exports (`goka_rdkafka_*`). */
+const STATISTICS_INTERVAL_MS = 5000;
 
 /** The Kafka client the config names. */
 export function createClient(config: ServiceConfig, logger: Logger): Promise<KafkaClient> {
   return createKafkaClient({
     client: config.client, brokers: config.brokers, clientId: `${config.service}-${config.instance}`,
     ...(config.logLevel === 'debug' ? { logger } : {}),
+    // Statistics only feed /metrics: without the web server librdkafka need not build them.
+    ...(config.webPort !== undefined ? { statisticsIntervalMs: STATISTICS_INTERVAL_MS } : {}),
   });
 }
 
@@ -66,6 +75,8 @@ interface RedisModule {
 }
 interface LruModule {
   lruStorage(inner: StorageBuilder, options: { maxEntries: number }): StorageBuilder;
+  instrumentStorage(inner: StorageBuilder, sink: unknown): StorageBuilder;
+  StorageStatsCollector: new () => StorageStatsSource;
 }
 
 /** Loads the storage packages the config names, once, for {@link StorageFactory.builder}. */
@@ -73,9 +84,22 @@ export async function storageFactory(config: ServiceConfig): Promise<StorageFact
   const modules = {
     level: config.storage === 'leveldb' ? await loadOptional<LevelModule>('@goka-ts/storage-leveldb', '--storage leveldb') : undefined,
     redis: config.storage === 'redis' ? await loadOptional<RedisModule>('@goka-ts/storage-redis', '--storage redis') : undefined,
-    lru: config.lruSize > 0 ? await loadOptional<LruModule>('@goka-ts/storage-lru', '--lru-size') : undefined,
+    lru: config.lruSize > 0 || config.storageMetrics ? await loadOptional<LruModule>('@goka-ts/storage-lru', config.lruSize > 0 ? '--lru-size' : '--storage-metrics') : undefined,
   };
-  return { builder: (component) => createStorage(config, component, modules) };
+  const stats = new Map<string, StorageStatsSource>();
+  return {
+    builder: (component) => {
+      let builder = createStorage(config, component, modules);
+      if (config.storageMetrics && modules.lru) {
+        // One collector per component: a processor and a view of one table open the same partitions.
+        let collector = stats.get(component);
+        if (!collector) stats.set(component, (collector = new modules.lru.StorageStatsCollector()));
+        builder = modules.lru.instrumentStorage(builder, collector);
+      }
+      return builder;
+    },
+    stats,
+  };
 }
 
 /** Storage builders of one service, one per component. */
@@ -86,6 +110,8 @@ export interface StorageFactory {
    * view of the same table (or a processor joining another's table) open the same topic-partitions.
    */
   builder(component: string): StorageBuilder;
+  /** With `storageMetrics`: the operation stats of every component's storage, by component. */
+  readonly stats: ReadonlyMap<string, StorageStatsSource>;
 }
 
 function createStorage(config: ServiceConfig, component: string, modules: { level?: LevelModule; redis?: RedisModule; lru?: LruModule }): StorageBuilder {
@@ -94,7 +120,7 @@ function createStorage(config: ServiceConfig, component: string, modules: { leve
   if (modules.level) builder = modules.level.leveldbStorage({ path: path.join(config.storagePath, own, component), ...config.leveldb });
   else if (modules.redis) builder = modules.redis.redisStorage({ url: config.redisUrl!, prefix: redisPrefix(config, component) });
   else builder = memoryStorage();
-  if (modules.lru) builder = modules.lru.lruStorage(builder, { maxEntries: config.lruSize });
+  if (modules.lru && config.lruSize > 0) builder = modules.lru.lruStorage(builder, { maxEntries: config.lruSize });
   return builder;
 }
 

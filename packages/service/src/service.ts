@@ -12,7 +12,7 @@ import {
   type ProcessorOptions,
   type ViewOptions,
 } from '@goka-ts/core';
-import { GokaMetrics } from '@goka-ts/prometheus';
+import { GokaMetrics, type RdKafkaStatisticsSubscription } from '@goka-ts/prometheus';
 import { MonitorServer } from '@goka-ts/web';
 import { Registry } from 'prom-client';
 import { createClient, storageFactory, type StorageFactory } from './adapters';
@@ -330,6 +330,10 @@ export class Service {
         metrics.addView(c.component);
       }
     }
+    for (const [component, stats] of this.storages.stats) metrics.addStorage(component, stats);
+    // librdkafka's statistics when the client has them (@goka-ts/confluent); the JS clients have none.
+    const statistics = (this.client as Partial<{ onStatistics: RdKafkaStatisticsSubscription }>).onStatistics;
+    if (typeof statistics === 'function') metrics.addRdkafka((listener) => statistics.call(this.client, listener));
     addServiceRoutes(monitor, { registry, liveness: () => this.liveness(), readiness: () => this.readiness(), signal: this.abort.signal });
     this.web = monitor;
     this.baseUrl = await this.web.listen();

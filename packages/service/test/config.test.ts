@@ -33,7 +33,7 @@ describe('parseServiceConfig', () => {
     ]);
     expect(config).toMatchObject({
       storage: 'leveldb', storagePath: '/data', leveldb: { cacheSize: 1024, sharedDatabase: true },
-      heartbeatTopic: 'beats', heartbeatIntervalMs: 500, gracePeriodMs: 2000, logLevel: 'debug',
+      storageMetrics: false, heartbeatTopic: 'beats', heartbeatIntervalMs: 500, gracePeriodMs: 2000, logLevel: 'debug',
     });
   });
 
@@ -48,6 +48,12 @@ describe('parseServiceConfig', () => {
     expect(failure(['--web-token', 'short'])).toMatch(/--web-token: must have at least 16 characters/);
     expect(failure(['--no-such-flag'])).toMatch(/no-such-flag.*see --help/);
     expect(failure([], { GOKA_LEVELDB_SHARED: 'maybe' })).toMatch(/GOKA_LEVELDB_SHARED/);
+    expect(failure([], { GOKA_STORAGE_METRICS: 'maybe' })).toMatch(/GOKA_STORAGE_METRICS/);
+  });
+
+  it('turns storage metrics on with --storage-metrics or GOKA_STORAGE_METRICS', () => {
+    expect(parse(['--storage-metrics']).storageMetrics).toBe(true);
+    expect(parse([], { GOKA_STORAGE_METRICS: 'true' }).storageMetrics).toBe(true);
   });
 
   it('shows the fleet page unless --no-fleet or GOKA_FLEET=false, the flag over the variable', () => {

@@ -101,6 +101,10 @@ test('every package the section names is public and packs with its build, withou
     expect({ name: manifest.name, workspaceRanges: ranges.includes('workspace:') }).toEqual({ name: manifest.name, workspaceRanges: false });
     for (const entry of [manifest.main, manifest.types] as string[]) expect(files).toContain(path.posix.join('package', entry));
     expect(files.filter((f) => f.startsWith('package/src/') || f.startsWith('package/test/'))).toEqual([]);
+    // Every shipped module still has its source: no output of a deleted or moved file (build empties dist).
+    const dir = WORKSPACE.get(String(manifest.name))!.dir;
+    const stale = files.filter((f) => /^package\/dist\/.*\.js$/.test(f)).filter((f) => !existsSync(path.join(dir, 'src', f.slice('package/dist/'.length).replace(/\.js$/, '.ts'))));
+    expect({ name: manifest.name, stale }).toEqual({ name: manifest.name, stale: [] });
   }
 }, 60_000);
 

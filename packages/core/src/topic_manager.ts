@@ -35,14 +35,14 @@ export class TopicManager {
   private readonly streamRetentionMs: number | undefined;
   private readonly mismatch: MismatchPolicy | undefined;
   private readonly logger: Logger;
-  private readonly ownsAdmin: boolean;
+  /** Set by {@link connect} only: a field, not a constructor parameter, so it stays out of the public signature. */
+  private ownsAdmin = false;
   private readonly existsWaitMs: number;
 
   /** Uses a connected `admin`; the caller closes it. */
   constructor(
     private readonly admin: Admin,
     options: TopicManagerOptions = {},
-    /** @internal */ ownsAdmin = false,
   ) {
     this.tableReplication = checkReplication('tableReplication', options.tableReplication ?? -1);
     this.streamReplication = checkReplication('streamReplication', options.streamReplication ?? -1);
@@ -52,7 +52,6 @@ export class TopicManager {
     this.streamRetentionMs = options.streamRetentionMs;
     this.mismatch = options.mismatch;
     this.logger = options.logger ?? defaultLogger();
-    this.ownsAdmin = ownsAdmin;
     this.existsWaitMs = options.existsWaitMs ?? 30_000;
   }
 
@@ -60,7 +59,9 @@ export class TopicManager {
   static async connect(client: KafkaClient, options: TopicManagerOptions = {}): Promise<TopicManager> {
     const admin = client.admin();
     await admin.connect();
-    return new TopicManager(admin, options, true);
+    const manager = new TopicManager(admin, options);
+    manager.ownsAdmin = true;
+    return manager;
   }
 
   /** Closes the admin when this manager connected it itself. */

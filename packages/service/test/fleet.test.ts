@@ -30,7 +30,7 @@ describe('the fleet of two service processes', () => {
     if (!brokers) throw new Error('KAFKA_BROKERS is not set (KAFKA_BROKERS=127.0.0.1:9092)');
     client = kafkajsClient({ brokers: brokers.split(',') });
     const manager = await TopicManager.connect(client, { logger: silentLogger });
-    for (const name of ['a', 'b', 'c', 'e']) await manager.ensureStream(`${id}-${name}-in`, 2);
+    for (const name of ['a', 'b', 'c', 'e', 'ka', 'kb']) await manager.ensureStream(`${id}-${name}-in`, 2);
     await manager.close();
   });
 
@@ -70,6 +70,27 @@ describe('the fleet of two service processes', () => {
     await waitFor('service B gone from A\'s fleet page (tombstones)', async () => componentsOf(await fleet(aUrl), `${id}-b`).length === 0, 10_000, 50);
     expect(componentsOf(await fleet(aUrl), `${id}-a`)).toHaveLength(3);
 
+    a.child.kill('SIGTERM');
+    expect(await a.exit).toBe(0);
+  });
+
+  it('marks a SIGKILLed service stale after three intervals without a heartbeat, and keeps showing it', async () => {
+    const a = run('ka');
+    const aUrl = await runningUrl(a);
+    const b = run('kb');
+    await runningUrl(b);
+    await waitFor('service kb on ka\'s fleet page', async () => componentsOf(await fleet(aUrl), `${id}-kb`).length === 3, 20_000, 50);
+    b.child.kill('SIGKILL');
+    const killedAt = Date.now();
+    expect(await b.exit).toBeNull();
+    const stale = await waitFor('kb marked stale', async () => {
+      const nodes = componentsOf(await fleet(aUrl), `${id}-kb`);
+      return nodes.length === 3 && nodes.every((n) => n.instances.every((i) => i.stale)) ? nodes : undefined;
+    }, 20_000, 100);
+    // No tombstone after a kill: the instance stays, stale, with the state it last reported.
+    expect(Date.now() - killedAt).toBeLessThanOrEqual(5 * INTERVAL_MS);
+    expect(stale.find((n) => n.kind === 'processor')!.instances[0]).toMatchObject({ instance: 'i1', state: 'running', stale: true });
+    expect(componentsOf(await fleet(aUrl), `${id}-ka`).every((n) => n.instances.every((i) => !i.stale))).toBe(true);
     a.child.kill('SIGTERM');
     expect(await a.exit).toBe(0);
   });

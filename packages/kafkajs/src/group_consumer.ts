@@ -1,9 +1,10 @@
 import { GokaError, StateError, UnknownTopicError } from '@goka-ts/api';
 import type { GroupConsumer, GroupConsumerConfig, GroupHandler, TopicPartitionOffset } from '@goka-ts/api';
+import { commonPartitionCount } from '@goka-ts/copartition';
 import type { Consumer as KafkaJsConsumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { hideAbortedRecords } from './aborted_records';
 import { ClusterOps } from './cluster_ops';
-import { commonPartitionCount, copartitionAssigner } from './copartition_assigner';
+import { copartitionAssigner } from './copartition_assigner';
 import { isRebalanceError, isUnknownTopic, nonRetriable, toGokaError } from './errors';
 import type { InternalBroker } from './internals';
 import { permanentJoinError } from './join_errors';

@@ -1,8 +1,9 @@
 import { GokaError, StateError, UnknownTopicError } from '@goka-ts/api';
 import type { GroupConsumer, GroupConsumerConfig, GroupHandler, TopicPartitionOffset } from '@goka-ts/api';
+import { commonPartitionCount, COPARTITION_PROTOCOL, COPARTITION_VERSION, encodeMemberData } from '@goka-ts/copartition';
 import { FetchIsolationLevels, type Consumer, type GroupAssignment } from '@platformatic/kafka';
 import { topicInfo } from './cluster';
-import { commonPartitionCount, copartitionAssigner, COPARTITION_PROTOCOL, COPARTITION_VERSION, encodePrevious } from './copartition_assigner';
+import { copartitionAssigner } from './copartition_assigner';
 import { asError, toGokaError } from './errors';
 import { FetchLoop } from './fetch_loop';
 import { createFetcher, listOffsets } from './fetcher';
@@ -45,7 +46,7 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
   /** Counts assignments, so that work of a revoked one does not start fetching. */
   private generation = 0;
   private readonly paused = new Map<string, Set<number>>();
-  private readonly protocol = { name: COPARTITION_PROTOCOL, version: COPARTITION_VERSION, metadata: encodePrevious([]) };
+  private readonly protocol = { name: COPARTITION_PROTOCOL, version: COPARTITION_VERSION, metadata: encodeMemberData([]) };
 
   private readonly topics: readonly string[];
   private readonly sessionTimeoutMs: number;
@@ -224,7 +225,7 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
     } finally {
       if (keepalive) clearInterval(keepalive);
     }
-    this.protocol.metadata = encodePrevious(this.previous);
+    this.protocol.metadata = encodeMemberData(this.previous);
     if (this.stopped()) throw new GokaError(`${this.name}: not rejoining after failure`);
   }
 

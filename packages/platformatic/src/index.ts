@@ -4,4 +4,6 @@ export { PRODUCER_DEFAULTS } from './producer';
 export { TRANSACTIONAL_DEFAULTS } from './transactional_producer';
 export { GROUP_DEFAULTS } from './group_consumer';
 export { READER_DEFAULTS } from './partition_reader';
-export { COPARTITION_PROTOCOL, planCopartitioned, copartitionAssigner } from './copartition_assigner';
+export { copartitionAssigner } from './copartition_assigner';
+export { COPARTITION_PROTOCOL, planCopartitioned } from '@goka-ts/copartition';
+export type { CopartitionMember } from '@goka-ts/copartition';

@@ -1,30 +1,36 @@
-import { decodePrevious, encodePrevious, planCopartitioned } from '../src/copartition_assigner';
+import { TopicMismatchError } from '@goka-ts/api';
+import { encodeMemberData } from '@goka-ts/copartition';
+import type { ExtendedGroupProtocolSubscription } from '@platformatic/kafka';
+import { copartitionAssigner } from '../src/copartition_assigner';
 
-describe('planCopartitioned', () => {
-  it('balances, covers every partition once and is deterministic', () => {
-    const members = new Map([['c', []], ['a', []], ['b', []]] as Array<[string, number[]]>);
-    const plan = planCopartitioned(members, 8);
-    expect([...plan.values()].flat().sort((x, y) => x - y)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
-    expect([...plan.values()].map((p) => p.length).sort()).toEqual([2, 3, 3]);
-    expect(planCopartitioned(new Map([...members].reverse()), 8)).toEqual(plan);
+// The plan itself is @goka-ts/copartition's and tested there; these test the platformatic glue.
+describe('copartitionAssigner (platformatic partitionAssigner)', () => {
+  const member = (memberId: string, topics: string[], previous: number[]): [string, ExtendedGroupProtocolSubscription] => [
+    memberId,
+    { memberId, topics, version: 1, metadata: encodeMemberData(previous) } as ExtendedGroupProtocolSubscription,
+  ];
+  const metadata = (counts: Record<string, number>) =>
+    ({ topics: new Map(Object.entries(counts).map(([t, partitionsCount]) => [t, { partitionsCount }])) }) as never;
+  const run = (members: Array<[string, ExtendedGroupProtocolSubscription]>, topics: string[], counts: Record<string, number>) => {
+    const errors: Error[] = [];
+    const result = copartitionAssigner('g', (err) => errors.push(err))('m1', new Map(members), new Set(topics), metadata(counts));
+    const plan = Object.fromEntries(result.map((r) => [r.memberId, Object.fromEntries([...r.assignments].map(([t, a]) => [t, a.partitions]))]));
+    return { plan, errors };
+  };
+
+  it('assigns the same partition numbers of every topic to each member, keeping what they held', () => {
+    const { plan, errors } = run([member('m1', ['a', 'b'], [2, 3]), member('m2', ['b', 'a'], [])], ['a', 'b'], { a: 4, b: 4 });
+    expect(errors).toEqual([]);
+    expect(plan).toEqual({ m1: { a: [2, 3], b: [2, 3] }, m2: { a: [0, 1], b: [0, 1] } });
   });
 
-  it('keeps what members held as far as their share allows', () => {
-    const plan = planCopartitioned(new Map([['a', [0, 1, 2, 3]], ['b', []]]), 4);
-    expect(plan.get('a')!.every((p) => [0, 1, 2, 3].includes(p))).toBe(true);
-    expect(plan.get('a')).toHaveLength(2);
-    expect(plan.get('b')).toHaveLength(2);
-    const kept = planCopartitioned(new Map([['a', [1, 3]], ['b', [0, 2]], ['c', []]]), 6);
-    expect(kept.get('a')!.filter((p) => [1, 3].includes(p))).toHaveLength(2);
-    expect(kept.get('b')!.filter((p) => [0, 2].includes(p))).toHaveLength(2);
-    expect(kept.get('c')!.sort()).toEqual([4, 5]);
-  });
-
-  it("ignores partitions claimed twice or out of range, and other clients' user data", () => {
-    const plan = planCopartitioned(new Map([['a', [0, 9]], ['b', [0]]]), 2);
-    expect([...plan.values()].flat().sort()).toEqual([0, 1]);
-    expect(decodePrevious(encodePrevious([3, 1]))).toEqual([3, 1]);
-    expect(decodePrevious(Buffer.from([0, 1, 2]))).toEqual([]);
-    expect(decodePrevious(null)).toEqual([]);
+  it('reports a refused assignment to onError instead of throwing, and assigns nothing', () => {
+    const counts = run([member('m1', ['a', 'b'], [])], ['a', 'b'], { a: 4, b: 2 });
+    expect(counts.plan).toEqual({ m1: {} });
+    expect(counts.errors).toHaveLength(1);
+    expect(counts.errors[0]).toBeInstanceOf(TopicMismatchError);
+    const topics = run([member('m1', ['a'], []), member('m2', ['c'], [])], ['a'], { a: 4 });
+    expect(topics.plan).toEqual({ m1: {}, m2: {} });
+    expect(topics.errors[0]?.message).toMatch(/member m2 subscribes \[c\].*same topics/);
   });
 });

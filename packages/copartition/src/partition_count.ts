@@ -27,7 +27,7 @@ export function assignablePartitionCount(group: string, counts: ReadonlyMap<stri
 /** A member's subscription as the leader decodes it. */
 export interface SubscribedMember {
   readonly memberId: string;
-  readonly topics: readonly string[] | undefined;
+  readonly topics?: readonly string[] | undefined;
 }
 
 /**

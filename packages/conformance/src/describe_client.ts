@@ -1,5 +1,6 @@
 /// <reference types="jest" />
 import { adminTests } from './client/admin_tests';
+import { batchTests } from './client/batch_tests';
 import { failureTests } from './client/failure_tests';
 import { groupTests } from './client/group_tests';
 import { SuiteContext, type ClientFactory, type DescribeClientOptions } from './client/harness';
@@ -13,7 +14,7 @@ export type { ClientFactory, DescribeClientOptions } from './client/harness';
  * The conformance suite every Kafka client adapter passes, run against the real broker named by
  * `KAFKA_BROKERS`: producer acknowledgements and offsets, partition readers, co-partitioned group
  * consumption with its callbacks, admin operations, how failures surface, and transactions (commit, abort, fencing, read_committed). It tests the
- * `@goka-ts/api` contract only, so every adapter runs the same tests.
+ * `@goka-ts/api` contract only (batch sends included), so every adapter runs the same tests.
  *
  * @example
  * describeClient('kafkajs', (brokers) => kafkajsClient({ brokers }));
@@ -25,6 +26,7 @@ export function describeClient(name: string, factory: ClientFactory, options: De
     afterAll(() => ctx.teardown());
 
     producerTests(ctx);
+    batchTests(ctx);
     readerTests(ctx);
     groupTests(ctx);
     adminTests(ctx);

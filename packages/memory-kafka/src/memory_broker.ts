@@ -1,4 +1,4 @@
-import { GokaError, TopicExistsError, UnknownTopicError, type KafkaMessage, type TopicSpec } from '@goka-ts/api';
+import { GokaError, RecordTooLargeError, TopicExistsError, UnknownTopicError, type KafkaMessage, type TopicSpec } from '@goka-ts/api';
 import { ActivityRegistry } from './activity';
 import { MemoryGroup } from './memory_group';
 import type { AppendRecord, MemoryPartitionLog, TransactionOutcome } from './memory_log';
@@ -125,7 +125,7 @@ export class MemoryBroker {
    * auto-creation is on.
    */
   append(topicName: string, partition: number, records: readonly AppendRecord[]): KafkaMessage[] {
-    const log = this.logForProducing(topicName, partition);
+    const log = this.logForProducing(topicName, partition, records);
     const appended = log.append(records, this.sequence);
     this.sequence += appended.length;
     this.announce(log);
@@ -142,7 +142,7 @@ export class MemoryBroker {
     records: readonly AppendRecord[],
     transaction: TransactionOutcome,
   ): { log: MemoryPartitionLog; appended: KafkaMessage[] } {
-    const log = this.logForProducing(topicName, partition);
+    const log = this.logForProducing(topicName, partition, records);
     const appended = log.append(records, this.sequence, transaction);
     this.sequence += appended.length;
     return { log, appended };
@@ -186,7 +186,8 @@ export class MemoryBroker {
     for (const listener of [...this.appendListeners]) listener(readable);
   }
 
-  private logForProducing(topicName: string, partition: number): MemoryPartitionLog {
+  /** The log records go to; throws as a broker refuses them (missing topic or partition, a record over `max.message.bytes`). */
+  private logForProducing(topicName: string, partition: number, records: readonly AppendRecord[]): MemoryPartitionLog {
     let topic = this.topics.get(topicName);
     if (!topic && this.autoCreatePartitions !== undefined) {
       topic = this.createTopic({ topic: topicName, partitions: this.autoCreatePartitions, replicationFactor: -1 });
@@ -195,6 +196,14 @@ export class MemoryBroker {
     const log = topic.log(partition);
     if (!log) {
       throw new UnknownTopicError(topicName, { detail: `it has no partition ${partition} (partitions 0..${topic.partitions - 1})` });
+    }
+    // As a broker does, a record that exceeds the topic's limit fails the partition's whole write.
+    const limit = Number(topic.describe().config['max.message.bytes']);
+    for (const record of records) {
+      const size = recordBytes(record);
+      if (size > limit) {
+        throw new RecordTooLargeError(topicName, record.key?.toString() ?? '', size, limit, { detail: "the broker refuses records over the topic's max.message.bytes" });
+      }
     }
     return log;
   }
@@ -272,4 +281,11 @@ function checkPartitionCount(what: string, partitions: number): void {
   if (!Number.isInteger(partitions) || partitions < 1) {
     throw new RangeError(`${what}: partition count must be a positive integer, got ${partitions}`);
   }
+}
+
+/** Bytes of a record as the size limit counts them: key, value and headers. */
+function recordBytes(record: AppendRecord): number {
+  let size = (record.key?.length ?? 0) + (record.value?.length ?? 0);
+  for (const name in record.headers) size += Buffer.byteLength(name) + record.headers[name]!.length;
+  return size;
 }

@@ -9,12 +9,6 @@ import {
 } from '@goka-ts/copartition';
 import { AssignerProtocol, type Assigner, type PartitionAssigner } from 'kafkajs';
 
-/**
- * The copartition planner under its former name in this package.
- * @deprecated Use `planCopartitioned` (of `@goka-ts/copartition`, also exported here): one planner for every adapter.
- */
-export const assignCopartitioned = planCopartitioned;
-
 /** What the assigner needs from the group consumer it belongs to. */
 export interface CopartitionAssignerHooks {
   /** Partitions this member held before the current rebalance (announced for stickiness). */

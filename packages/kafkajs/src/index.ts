@@ -3,6 +3,6 @@ export type { KafkajsClientOptions, KafkajsLogLevel } from './options';
 export { PRODUCER_DEFAULTS } from './producer';
 export { TRANSACTIONAL_DEFAULTS } from './transactional_producer';
 export { GROUP_DEFAULTS } from './group_consumer';
-export { assignCopartitioned, copartitionAssigner } from './copartition_assigner';
+export { copartitionAssigner } from './copartition_assigner';
 export { COPARTITION_PROTOCOL, planCopartitioned } from '@goka-ts/copartition';
 export type { CopartitionMember } from '@goka-ts/copartition';

@@ -1,10 +1,12 @@
-import { ProducerFencedError, TransactionAbortedError } from '@goka-ts/api';
-import type { GroupConsumer, ProduceResult, ProducerRecord, TopicPartitionOffset, TransactionalProducer } from '@goka-ts/api';
+import { BatchSendError, ProducerFencedError, TransactionAbortedError } from '@goka-ts/api';
+import type { BatchResult, GroupConsumer, ProduceResult, ProducerRecord, TopicPartitionOffset, TransactionalProducer } from '@goka-ts/api';
 import { describeError } from './effect_holder';
 
 /** What a partition processor sends records through: a plain producer or its partition's transaction. */
 export interface RecordSender {
   send(record: ProducerRecord): Promise<ProduceResult>;
+  /** Sends records behind one completion, as {@link Producer.sendBatch} does (per-record outcomes in a BatchSendError). */
+  sendBatch(records: readonly ProducerRecord[]): Promise<BatchResult>;
   /** Resolves when every record sent so far is acknowledged or failed. */
   flush(): Promise<void>;
 }
@@ -49,15 +51,24 @@ export class PartitionTransaction implements RecordSender {
 
   // Hot path: after the first record of a transaction, a send is the producer's send plus one set entry.
   send(record: ProducerRecord): Promise<ProduceResult> {
+    return this.track(() => this.producer.send(record), () => `sending to topic "${record.topic}" partition ${record.partition} failed`);
+  }
+
+  sendBatch(records: readonly ProducerRecord[]): Promise<BatchResult> {
+    return this.track(() => this.producer.sendBatch(records), (error) => `sending a batch of ${records.length} records failed${firstFailure(records, error)}`);
+  }
+
+  /** Runs `start` in the open transaction (opening one first), tracked until settled; a failure dooms the transaction. */
+  private track<T>(start: () => Promise<T>, what: (error: unknown) => string): Promise<T> {
     if (this.failure) return Promise.reject(this.failure);
     if (!this.open) this.begin();
-    const sent = this.beginning ? this.beginning.then(() => this.producer.send(record)) : this.producer.send(record);
+    const sent = this.beginning ? this.beginning.then(start) : start();
     const inFlight = this.inFlight;
     inFlight.add(sent);
     const settled = () => void inFlight.delete(sent);
     sent.then(settled, (error: unknown) => {
       settled();
-      this.failure ??= this.aborted(`sending to topic "${record.topic}" partition ${record.partition} failed: ${describeError(error)}`, error);
+      this.failure ??= this.aborted(`${what(error)}: ${describeError(error)}`, error);
     });
     return sent;
   }
@@ -133,8 +144,19 @@ export class PartitionTransaction implements RecordSender {
 
   private aborted(reason: string, cause: unknown): Error {
     if (cause instanceof ProducerFencedError) return cause;
+    // A batch whose records failed because the producer was fenced is a fencing, not an abort to retry.
+    const fenced = cause instanceof BatchSendError ? cause.errors.find((e) => e instanceof ProducerFencedError) : undefined;
+    if (fenced) return fenced;
     return new TransactionAbortedError(this.transactionalId, reason, { cause });
   }
+}
+
+/** `; first at topic "t" partition p` for the first failed record of a BatchSendError, else nothing. */
+function firstFailure(records: readonly ProducerRecord[], error: unknown): string {
+  if (!(error instanceof BatchSendError)) return '';
+  const index = error.outcomes.findIndex((outcome) => outcome instanceof Error);
+  const record = records[index];
+  return record ? `; first at topic "${record.topic}" partition ${record.partition}` : '';
 }
 
 function isFenced(error: Error): boolean {

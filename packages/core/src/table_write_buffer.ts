@@ -1,5 +1,5 @@
-import { WriteExpiredError, type Storage, type StorageBatchOp } from '@goka-ts/api';
-import type { EffectHolder } from './effect_holder';
+import { BatchSendError, GokaError, WriteExpiredError, type ProduceResult, type ProducerRecord, type Storage, type StorageBatchOp } from '@goka-ts/api';
+import { describeError, type EffectHolder } from './effect_holder';
 import type { RecordSender } from './partition_transaction';
 
 interface OverlayEntry {
@@ -154,41 +154,33 @@ export class TableWriteBuffer {
     if ((gen.writes.size === 0 && gen.holders.length === 0) || this.discarded) return;
     this.current = this.newGeneration();
     this.inFlightGenerations++;
-    let outstanding = gen.writes.size;
-    let maxOffset = -1;
-    let settle!: (error?: unknown) => void;
-    const acked = new Promise<unknown>((resolve) => (settle = resolve));
-    let failure: { error: unknown } | undefined;
-    let expired = false;
-    const onAck = (result: { offset: number }) => {
-      if (result.offset > maxOffset) maxOffset = result.offset;
-      if (--outstanding === 0) settle();
-    };
-    const onError = (error: unknown) => {
-      if (error instanceof WriteExpiredError) expired = true;
-      else if (!failure) failure = { error };
-      settle();
-    };
-    if (outstanding === 0) settle();
-    for (const [key, value] of gen.writes) {
-      this.producer.send({ topic: this.topic, partition: this.partition, key: Buffer.from(key), value, notAfter }).then(onAck, onError);
-    }
-    this.sentRecords += gen.writes.size;
+    // One sendBatch per generation: one completion to wait for instead of a promise per record.
+    const records = this.recordsOf(gen, notAfter);
+    const acked: Promise<SendOutcome> =
+      records.length === 0
+        ? Promise.resolve({ maxOffset: -1 })
+        : this.producer.sendBatch(records).then(
+            ({ results }) => ({ maxOffset: highestOffset(results) }),
+            (error: unknown) => classifyFailure(records, error),
+          );
+    this.sentRecords += records.length;
     this.applyChain = this.applyChain.then(async () => {
-      await acked;
+      const sent = await acked;
       // Discarded (partition lost): the partition's next recovery reads these records from Kafka if
       // they made it; applying them here could overwrite newer values a recovery already applied.
       if (this.broken || this.discarded) return;
-      if (expired && !failure) {
+      if ('expired' in sent) {
         this.inFlightGenerations--;
         this.requeue(gen);
         return;
       }
-      if (failure) {
+      if ('failure' in sent) {
         this.broken = true;
-        gen.holders[0].effectFailed(`writing the group table "${this.topic}" failed`, failure.error);
+        const what = sent.key === undefined ? '' : ` key ${JSON.stringify(sent.key)} to`;
+        gen.holders[0].effectFailed(`writing${what} the group table "${this.topic}" partition ${this.partition} failed`, sent.failure);
         return;
       }
+      const maxOffset = sent.maxOffset;
       const ops: StorageBatchOp[] = [];
       for (const [key, value] of gen.writes) ops.push(value === null ? { type: 'del', key } : { type: 'put', key, value });
       if (ops.length > 0) {
@@ -216,11 +208,17 @@ export class TableWriteBuffer {
     const gen = this.current;
     if (gen.writes.size === 0 || this.discarded) return undefined;
     this.current = this.newGeneration();
-    const sends: Promise<{ offset: number }>[] = [];
-    for (const [key, value] of gen.writes) sends.push(this.producer.send({ topic: this.topic, partition: this.partition, key: Buffer.from(key), value }));
-    this.sentRecords += gen.writes.size;
-    let maxOffset = -1;
-    for (const result of await Promise.all(sends)) if (result.offset > maxOffset) maxOffset = result.offset;
+    const records = this.recordsOf(gen);
+    this.sentRecords += records.length;
+    let maxOffset: number;
+    try {
+      maxOffset = highestOffset((await this.producer.sendBatch(records)).results);
+    } catch (error) {
+      const outcome = classifyFailure(records, error);
+      if (!('failure' in outcome) || outcome.key === undefined) throw error;
+      // Wrapped for the key's sake; the cause keeps an abort or a fencing recognisable as transient.
+      throw new GokaError(`writing key ${JSON.stringify(outcome.key)} to the group table "${this.topic}" partition ${this.partition} failed: ${describeError(outcome.failure)}`, { cause: outcome.failure });
+    }
     return { generation: gen, maxOffset };
   }
 
@@ -308,9 +306,36 @@ export class TableWriteBuffer {
     return this.applyChain;
   }
 
+  private recordsOf(gen: Generation, notAfter?: number): ProducerRecord[] {
+    const records: ProducerRecord[] = [];
+    for (const [key, value] of gen.writes) records.push({ topic: this.topic, partition: this.partition, key: Buffer.from(key), value, notAfter });
+    return records;
+  }
+
   private newGeneration(): Generation {
     return { id: this.nextId++, writes: new Map(), holders: [], lowest: new Map() };
   }
+}
+
+/** How a generation's send ended: acknowledged, missed its deadline (only), or failed. */
+type SendOutcome = { readonly maxOffset: number } | { readonly expired: true } | { readonly failure: unknown; readonly key?: string };
+
+function highestOffset(results: readonly ProduceResult[]): number {
+  let max = -1;
+  for (const result of results) if (result.offset > max) max = result.offset;
+  return max;
+}
+
+/**
+ * Records that only missed their deadline go back into the buffer; any other failure is the first
+ * one (in batch order) with its key, or the whole batch's rejection when it has no per-record outcomes.
+ */
+function classifyFailure(records: readonly ProducerRecord[], error: unknown): SendOutcome {
+  if (error instanceof WriteExpiredError) return { expired: true };
+  if (!(error instanceof BatchSendError)) return { failure: error };
+  const index = error.outcomes.findIndex((outcome) => outcome instanceof Error && !(outcome instanceof WriteExpiredError));
+  if (index < 0) return { expired: true };
+  return { failure: error.outcomes[index], key: records[index]?.key?.toString() };
 }
 
 function* mapValues(entries: IterableIterator<[string, OverlayEntry]>): IterableIterator<[string, Buffer | null]> {

@@ -1,3 +1,4 @@
+import { WriteExpiredError } from '@goka-ts/api';
 import { MemoryStorage } from '@goka-ts/storage-memory';
 import { CommitTracker } from '../src/commit_tracker';
 import type { EffectHolder } from '../src/effect_holder';
@@ -133,9 +134,27 @@ describe('TableWriteBuffer', () => {
     producer.fail(new Error('broker down'));
     producer.ack();
     await buffer.settled();
-    expect(failures).toEqual(['7: writing the group table "g-table" failed: broker down']);
+    expect(failures).toEqual(['7: writing key "x" to the group table "g-table" partition 0 failed: broker down']);
     expect(tracker.committable).toBe(-1);
     expect(await storage.get('z')).toBeUndefined();
+  });
+
+  it('sends a generation as one batch and fails it naming the key of the first record that failed for another reason than its deadline', async () => {
+    const { producer, storage, buffer, tracker, failures } = await setup();
+    const m = message(tracker, 3, failures);
+    for (const key of ['a', 'b', 'c']) buffer.put(key, Buffer.from('1'), m);
+    m.finish();
+    buffer.flush(performance.now() + 60_000);
+    expect(producer.batches).toEqual([3]);
+    producer.pending[0]!.reject(new WriteExpiredError('g-table', 0, 1)); // expiry alone would requeue...
+    producer.pending[1]!.reject(new Error('record too large'));           // ...but this fails the generation
+    producer.pending.splice(0, 2);
+    producer.ack();
+    await buffer.settled();
+    expect(failures).toEqual(['3: writing key "b" to the group table "g-table" partition 0 failed: record too large']);
+    expect(buffer.requeued).toBe(0);
+    expect(tracker.committable).toBe(-1);
+    expect(await storage.get('c')).toBeUndefined();
   });
 
   it('holds only the lowest-ordered writer of a scope per generation, and commits nothing it covers before the generation is applied', async () => {

@@ -14,6 +14,8 @@ export class ManualProducer implements Producer {
   readonly pending: Pending[] = [];
   readonly acked: { record: ProducerRecord; offset: number }[] = [];
   autoAck = false;
+  /** Sizes of the `sendBatch` calls, in order. */
+  readonly batches: number[] = [];
   private readonly next = new Map<string, number>();
 
   async connect(): Promise<void> {}
@@ -28,6 +30,7 @@ export class ManualProducer implements Producer {
 
   /** Queues each record as a pending one (acked or failed one by one) behind one completion. */
   sendBatch(records: readonly ProducerRecord[]): Promise<BatchResult> {
+    this.batches.push(records.length);
     const collector = new BatchCollector(records.length);
     records.forEach((record, i) => {
       const entry: Pending = { record, resolve: (result) => collector.ok(i, result), reject: (error) => collector.fail(i, error as Error) };

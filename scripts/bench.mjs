@@ -17,7 +17,7 @@ try {
   // One process per benchmark: peak RSS figures (table recovery) must not include another one's heap.
   const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));
   status = 0;
-  for (const name of names.length ? names : ['core', 'guarantees', 'storage', 'recovery']) {
+  for (const name of names.length ? names : ['core', 'guarantees', 'storage', 'recovery', 'latency']) {
     const r = spawnSync(process.execPath, ['--expose-gc', path.join(root, 'bench/dist/main.js'), name], { cwd: root, stdio: 'inherit' });
     if (r.status !== 0) status = r.status ?? 1;
   }

@@ -16,7 +16,7 @@ import { runCounter } from './goka_counter';
 import { measureLatency, formatLatency, type LatencyResult } from './latency';
 import { collectGarbage, type Meter } from './meter';
 import { produceConfluent } from './raw_confluent';
-import { formatTable, type ResultRow } from './report';
+import { formatTable, NO_TARGET, type ResultRow } from './report';
 import { BenchTopics } from './topics';
 import { inputRecords } from './workload';
 
@@ -65,12 +65,12 @@ export async function run(): Promise<void> {
       }
     }
     console.log(`\n${formatTable(rows, { goka: 'exactly-once msgs/s', raw: 'at-least-once msgs/s' })}`);
-    console.log('\n| adapter | guarantee | messages | p50 ms | p99 ms | max ms | added p50 ms |');
-    console.log('|---|---|---:|---:|---:|---:|---:|');
+    console.log('\n| adapter | guarantee | messages | p50 ms | p99 ms | max ms | added p50 ms | target | met |');
+    console.log('|---|---|---:|---:|---:|---:|---:|---|---|');
     for (const { adapter, mode, result } of latencies) {
       const base = latencies.find((l) => l.adapter === adapter && l.mode === 'at-least-once')!.result;
       const added = mode === 'exactly-once' ? (result.p50 - base.p50).toFixed(0) : '';
-      console.log(`| ${adapter} | ${mode} | ${result.count} | ${result.p50.toFixed(0)} | ${result.p99.toFixed(0)} | ${result.max.toFixed(0)} | ${added} |`);
+      console.log(`| ${adapter} | ${mode} | ${result.count} | ${result.p50.toFixed(0)} | ${result.p99.toFixed(0)} | ${result.max.toFixed(0)} | ${added} | ${NO_TARGET.target} | ${NO_TARGET.met} |`);
     }
   } finally {
     await topics.close();

@@ -34,3 +34,17 @@ export function formatTable(rows: readonly ResultRow[], columns: { goka: string;
   const line = (cells: string[]) => `| ${cells.map((c, i) => (i >= 2 && i <= 4 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join(' | ')} |`;
   return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n');
 }
+
+/**
+ * Target and met cells of a row that has no target (latencies, single storage operations): the
+ * figure is reported for comparison only, and a made-up threshold would read as a verdict.
+ */
+export const NO_TARGET = { target: 'none', met: 'n/a' } as const;
+
+/**
+ * Met cell of a row with several targets: `yes`, or `no` naming the targets missed, so a row
+ * that misses one of two targets says which.
+ */
+export function metCell(missed: readonly string[]): string {
+  return missed.length === 0 ? 'yes' : `no (${missed.join(', ')})`;
+}

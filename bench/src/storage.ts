@@ -17,6 +17,7 @@ import { leveldbStorage } from '@goka-ts/storage-leveldb';
 import { LruStorage, lruStorage } from '@goka-ts/storage-lru';
 import { memoryStorage } from '@goka-ts/storage-memory';
 import { redisStorage } from '@goka-ts/storage-redis';
+import { NO_TARGET } from './report';
 
 function setting(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -218,8 +219,8 @@ export async function run(): Promise<void> {
     for (const [name, build, topic] of backends) rows.push(...(await measureBackend(name, build, topic, settings)));
 
     console.log('\n' + table(
-      ['backend', 'operation', 'ops/s', 'µs/op', 'note'],
-      rows.map((r) => [r.backend, r.operation, num(r.ops / (r.ms / 1000)), ((r.ms * 1000) / r.ops).toFixed(1), r.note ?? '']),
+      ['backend', 'operation', 'ops/s', 'µs/op', 'note', 'target', 'met'],
+      rows.map((r) => [r.backend, r.operation, num(r.ops / (r.ms / 1000)), ((r.ms * 1000) / r.ops).toFixed(1), r.note ?? '', NO_TARGET.target, NO_TARGET.met]),
       [2, 3],
     ));
     console.log('\n' + table(

@@ -1,4 +1,4 @@
-import { formatTable, median } from '../src/report';
+import { formatTable, median, metCell } from '../src/report';
 
 describe('median', () => {
   it('takes the middle value, or the mean of the two middle ones', () => {
@@ -22,5 +22,13 @@ describe('formatTable', () => {
     expect(second).toContain('1,000');
     expect(second).toMatch(/\| +0\.67 \| >= 0\.5 \| yes \|$/);
     expect(formatTable([{ benchmark: 'x', adapter: 'a', goka: [1], raw: [3], target: 0.5 }])).toMatch(/0\.33 \| >= 0\.5 \| NO/);
+  });
+});
+
+describe('metCell', () => {
+  it('says yes, or no with the targets missed', () => {
+    expect(metCell([])).toBe('yes');
+    expect(metCell(['RSS'])).toBe('no (RSS)');
+    expect(metCell(['RSS', 'rate'])).toBe('no (RSS, rate)');
   });
 });

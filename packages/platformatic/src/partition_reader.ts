@@ -11,7 +11,7 @@ import type { ResolvedOptions } from './options';
  * Defaults of the reader. A short fetch wait: followers see new records soon. Small responses:
  * a response is decoded into objects at once and every partition's batch is held until storage
  * has applied it, so a 1M-key table recovery into LevelDB peaked at 306-335 MiB with 10 MiB per
- * response and 1 MiB per partition, and at 244-251 MiB with 2 MiB and 256 KiB, at the same records/s
+ * response and 1 MiB per partition, and at 192-251 MiB with 2 MiB and 256 KiB, at the same records/s
  * (bench/ `recovery`). A partition batch larger than the limit is still returned whole by the broker.
  */
 export const READER_DEFAULTS = { maxWaitMs: 500, maxBytes: 2 * 1024 * 1024, maxBytesPerPartition: 256 * 1024 };

@@ -6,12 +6,12 @@ import { Admin as PltAdmin, ConfigResourceTypes, FetchIsolationLevels, Increment
 import { topicInfo, type TopicInfo } from './cluster';
 import { hasProtocolError, isUnknownTopic, toGokaError } from './errors';
 import type { ResolvedOptions } from './options';
+import { sleep } from './retry';
 
 const INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state']);
 /** How long createTopic waits for the new topic's leaders to show in metadata (ms). */
 const TOPIC_READY_TIMEOUT_MS = 15000;
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 type State = 'idle' | 'connected' | 'closed';
 

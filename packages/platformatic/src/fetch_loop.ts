@@ -3,6 +3,7 @@ import type { KafkaMessage } from '@goka-ts/api';
 import { FetchIsolationLevels, type ClusterMetadata, type Consumer } from '@platformatic/kafka';
 import { asError, hasProtocolError, isStaleMetadata, isUnknownTopic, toGokaError } from './errors';
 import { nextOffsetAfter, toMessages } from './records';
+import { sleep } from './retry';
 
 type FetchOptions = Parameters<Consumer['fetch']>[0];
 type FetchRequestTopic = FetchOptions['topics'][number];
@@ -45,7 +46,6 @@ export interface FetchLoopConfig {
 
 /** Stale-metadata answers in a row (leader moving, broker restarting) before the loop gives up. */
 const STALE_RETRIES = 50;
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * Fetches a changing set of topic-partitions with platformatic's low-level `fetch`, in

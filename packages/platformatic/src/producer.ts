@@ -5,7 +5,9 @@ import { topicInfo } from './cluster';
 import { compressionFor } from './compression';
 import { hasProtocolError, isUnknownTopic, toGokaError } from './errors';
 import type { ResolvedOptions } from './options';
-import { baseOffsets, RecordBatcher, recordBytes } from './record_batcher';
+import { sendByPartition } from './partition_send';
+import { retrying, retryPolicyOf, type RetryPolicy } from './retry';
+import { RecordBatcher, recordBytes } from './record_batcher';
 
 /** Defaults of {@link ProducerConfig} for this adapter (Goka's acks=1; short linger). */
 export const PRODUCER_DEFAULTS = { lingerMs: 5, batchSize: 1000, acks: 1 as const, compression: 'none' as const };
@@ -23,16 +25,26 @@ export class PlatformaticProducer implements Producer {
   private readonly acks: -1 | 1;
   private readonly compression: CompressionAlgorithmValue;
   private readonly name: string;
+  private readonly retry: RetryPolicy;
 
   constructor(private readonly options: ResolvedOptions, config: ProducerConfig = {}) {
     this.name = 'platformatic producer';
     this.acks = config.acks ?? PRODUCER_DEFAULTS.acks;
     this.compression = compressionFor(config.compression ?? PRODUCER_DEFAULTS.compression, this.name);
-    this.producer = new PltProducer({ ...options.base, clientId: config.clientId ?? options.clientId });
+    // The adapter retries produce requests itself, per partition (see sendByPartition), and its
+    // metadata lookups with the same policy.
+    this.retry = retryPolicyOf(options.base.retries, options.base.retryDelay);
+    this.producer = new PltProducer({ ...options.base, clientId: config.clientId ?? options.clientId, retries: 0 });
     this.batcher = new RecordBatcher(
       {
-        partitionCount: async (topic) => (await topicInfo(this.producer, topic, false))?.partitions,
-        send: async (messages: MessageToProduce[]) => baseOffsets(await this.producer.send({ messages, acks: this.acks, compression: this.compression })),
+        partitionCount: async (topic) => (await retrying(this.retry, () => topicInfo(this.producer, topic, false)))?.partitions,
+        send: (messages: MessageToProduce[]) =>
+          sendByPartition(
+            (pending) => this.producer.send({ messages: pending, acks: this.acks, compression: this.compression, repeatOnStaleMetadata: false }),
+            messages,
+            this.retry,
+            () => this.producer.clearMetadata(),
+          ),
         error: (err, topic, record) => this.error(err, topic, record),
       },
       config.lingerMs ?? PRODUCER_DEFAULTS.lingerMs,
@@ -44,7 +56,7 @@ export class PlatformaticProducer implements Producer {
     if (this.state === 'closing' || this.state === 'closed') throw new StateError(`${this.name}: connect() after close()`);
     if (this.state === 'connected') return;
     try {
-      await this.producer.metadata({ topics: [] });
+      await retrying(this.retry, () => this.producer.metadata({ topics: [] }));
     } catch (err) {
       throw toGokaError(err, { operation: `${this.name}: connect`, brokers: this.options.brokers });
     }

@@ -27,8 +27,11 @@ function rejectWith(p: Pending, err: Error): void {
 export interface BatchSink {
   /** Partition count of a topic; `undefined` when it does not exist. */
   partitionCount(topic: string): Promise<number | undefined>;
-  /** One client call for the whole batch; resolves with each topic-partition's base offset (`"topic:partition"`). */
-  send(messages: MessageToProduce[]): Promise<Map<string, number>>;
+  /**
+   * One client call for the whole batch; resolves with each topic-partition's base offset
+   * (`"topic:partition"`), or the error its records failed with when others were written.
+   */
+  send(messages: MessageToProduce[]): Promise<Map<string, number | Error>>;
   /** Maps a client error to the goka-ts error a record of the failed call rejects with. */
   error(err: unknown, topic: string, record: ProducerRecord): Error;
 }
@@ -123,7 +126,7 @@ export class RecordBatcher {
   }
 
   private async sendChunk(sending: Array<Pending & { timestamp: number }>): Promise<void> {
-    let offsets: Map<string, number>;
+    let offsets: Map<string, number | Error>;
     try {
       offsets = await this.sink.send(sending.map((p) => toMessage(p.record, p.timestamp)));
     } catch (err) {
@@ -136,6 +139,10 @@ export class RecordBatcher {
       const base = offsets.get(key);
       if (base === undefined) {
         rejectWith(p, new GokaError(`platformatic producer: the broker answered no offset for topic "${p.record.topic}" partition ${p.record.partition}`));
+        continue;
+      }
+      if (base instanceof Error) {
+        rejectWith(p, this.sink.error(base, p.record.topic, p.record));
         continue;
       }
       const index = next.get(key) ?? 0;

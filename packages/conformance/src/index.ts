@@ -12,4 +12,5 @@ export { describeStorageIterators } from './storage/iterators';
 export { describeStorageBatches } from './storage/batches';
 export { describeStorageLifeCycle } from './storage/life_cycle';
 export { sleep, uniqueName, waitFor, within } from './polling';
+export { brokersFromEnv } from './client/harness';
 export type { WaitForOptions } from './polling';

@@ -6,7 +6,7 @@
  */
 import { silentLogger } from '@goka-ts/core';
 import type { Browser, Page } from 'playwright-core';
-import { waitFor } from '../../integration/test/support/harness';
+import { waitFor } from '@goka-ts/conformance';
 import { MonitorServer } from '../src';
 import { launchChromium } from './chromium';
 import { heartbeat, heartbeatTopic } from './heartbeat_topic';
@@ -48,7 +48,7 @@ describe('fleet page in Chromium', () => {
     const fleet = await waitFor('both services on /api/fleet', async () => {
       const body = (await (await fetch(base + '/api/fleet')).json()) as { nodes: { id: string }[]; reader: { skippedRecords: number } };
       return body.nodes.length === 10 && body.reader.skippedRecords === 1 && body;
-    }, 15_000);
+    }, 15_000, { intervalMs: 100, retryErrors: true });
     expect(fleet).toMatchObject({ reader: { topic: beats.topic, state: 'running', skippedRecords: 1 }, staleAfterIntervals: 3 });
     const nodes = (fleet as unknown as { nodes: { id: string; instances?: { instance: string; stale: boolean }[] }[] }).nodes;
     expect(nodes.map((n) => n.id)).toEqual([

@@ -1,7 +1,7 @@
 import type { KafkaClient } from '@goka-ts/api';
 import { bytesCodec, Emitter, heartbeatCodec, heartbeatKey, silentLogger, TopicManager, type Heartbeat } from '@goka-ts/core';
 import { kafkajsClient } from '@goka-ts/kafkajs';
-import { brokers, uniqueName } from '../../integration/test/support/harness';
+import { brokersFromEnv, uniqueName } from '@goka-ts/conformance';
 
 /** A heartbeat of a processor with no topics, running now; `fields` override. */
 export function heartbeat(fields: Partial<Heartbeat>): Heartbeat {
@@ -27,7 +27,7 @@ export function heartbeat(fields: Partial<Heartbeat>): Heartbeat {
  */
 export async function heartbeatTopic(prefix: string) {
   const topic = uniqueName(prefix);
-  const client: KafkaClient = kafkajsClient({ brokers: brokers() });
+  const client: KafkaClient = kafkajsClient({ brokers: brokersFromEnv() });
   const manager = await TopicManager.connect(client, { logger: silentLogger });
   try {
     await manager.ensureTable(topic, 1);

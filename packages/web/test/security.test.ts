@@ -8,7 +8,7 @@ import http from 'node:http';
 import { silentLogger, stringCodec, View } from '@goka-ts/core';
 import { Tester } from '@goka-ts/tester';
 import type { Browser, Page } from 'playwright-core';
-import { waitFor } from '../../integration/test/support/harness';
+import { waitFor } from '@goka-ts/conformance';
 import { MonitorServer } from '../src';
 import { launchChromium } from './chromium';
 import { heartbeat, heartbeatTopic } from './heartbeat_topic';
@@ -141,7 +141,7 @@ describe('security of the web surface', () => {
       const fleet = await waitFor('the markup heartbeat', async () => {
         const answer = await request(base, 'GET', '/api/fleet');
         return answer.body.includes('"nodes":[{') && answer;
-      }, 15_000);
+      }, 15_000, { intervalMs: 100, retryErrors: true });
       expect(fleet.body).not.toMatch(/[<>&]/);
       expect(fleet.body).toContain('\\u003cimg src=x onerror=');
     });

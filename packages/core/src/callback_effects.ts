@@ -7,7 +7,7 @@ import type { GroupGraph } from './graph';
 import { oversized, recordBytes } from './message_size';
 import type { PartitionTable } from './partition_table';
 import type { ResolvedProcessorOptions } from './processor_options';
-import type { RecordSender } from './partition_transaction';
+import type { OutputBatch } from './output_batch';
 import { OutputCounters } from './processor_stats';
 import type { TableWriteBuffer } from './table_write_buffer';
 
@@ -20,8 +20,8 @@ export interface CallbackEffectsDeps {
   readonly graph: GroupGraph;
   readonly partition: number;
   readonly options: ResolvedProcessorOptions;
-  /** Where emits and loopbacks go: the producer, or the partition's transaction in exactly-once mode. */
-  readonly producer: RecordSender;
+  /** Where emits and loopbacks go: batched to the producer, or the partition's transaction in exactly-once mode. */
+  readonly output: OutputBatch;
   /** The partition's table write buffer (when the group persists). */
   readonly writes: TableWriteBuffer | undefined;
   readonly table: PartitionTable | undefined;
@@ -49,7 +49,7 @@ export class CallbackEffects implements ContextHost {
   private readonly joinValues = new Map<string, Map<string, Buffer | undefined>>();
   private readonly graph: GroupGraph;
   private readonly options: ResolvedProcessorOptions;
-  private readonly producer: RecordSender;
+  private readonly output: OutputBatch;
   private readonly writes: TableWriteBuffer | undefined;
 
   constructor(private readonly deps: CallbackEffectsDeps) {
@@ -57,7 +57,7 @@ export class CallbackEffects implements ContextHost {
     this.group = deps.graph.group;
     this.partition = deps.partition;
     this.options = deps.options;
-    this.producer = deps.producer;
+    this.output = deps.output;
     this.writes = deps.writes;
     for (const topic of deps.graph.joins.keys()) this.joinValues.set(topic, new Map());
   }
@@ -178,14 +178,14 @@ export class CallbackEffects implements ContextHost {
     if (tooLarge) return owner.fail(tooLarge, `${call}: ${tooLarge.message}`);
     owner.hold();
     // Counted once Kafka has it: an emit that fails stops the processor and was never output.
-    this.producer.send({ topic: target, partition, key: keyBytes, value: bytes, headers }).then(
-      () => {
+    this.output.add({ topic: target, partition, key: keyBytes, value: bytes, headers }, {
+      sent: () => {
         out.count++;
         out.bytes += size;
         owner.release();
       },
-      (error) => owner.effectFailed(`${call} failed`, error),
-    );
+      failed: (error) => owner.effectFailed(`${call} failed`, error),
+    });
   }
 
   joinValue(table: string, key: string, owner: EffectOwner): unknown {

@@ -6,7 +6,7 @@ import { describeError } from './effect_holder';
 import { actionProblem, type ErrorPolicy, type FailureAction, type MessageFailure, type ResolvedRetries } from './error_policy';
 import type { GraphInput } from './graph';
 import { oversized, recordBytes } from './message_size';
-import type { RecordSender } from './partition_transaction';
+import type { OutputBatch } from './output_batch';
 import type { InputCounters } from './processor_stats';
 import type { ResolvedProcessorOptions } from './processor_options';
 
@@ -15,8 +15,8 @@ export interface FailedMessagesDeps {
   readonly partition: number;
   readonly inputs: readonly GraphInput[];
   readonly options: Pick<ResolvedProcessorOptions, 'onError' | 'retries' | 'logger' | 'maxMessageBytes'>;
-  /** The partition's sender (its transaction in exactly-once mode, so a dead letter commits with the input offset). */
-  readonly producer: RecordSender;
+  /** The partition's batched output (to its transaction in exactly-once mode, so a dead letter commits with the input offset). */
+  readonly output: OutputBatch;
   /** Partition counts of the dead-letter topics (and others); see `prepareDeadLetterTopics`. */
   readonly topicPartitions: ReadonlyMap<string, number>;
   /** Dead-letter topics the processor prepared; a decider may choose only these. */
@@ -154,14 +154,14 @@ export class FailedMessages {
     this.logger.warn('parked a message that failed in a dead-letter topic', { ...this.where(failed.message), deadLetter: topic, kind: failure.kind, error: failure.error.reason });
     // The callback unit stays held until the dead letter is acknowledged: the input offset must not
     // be committed before the message is parked.
-    this.deps.producer.send(record).then(
-      () => {
+    this.deps.output.add(record, {
+      sent: () => {
         failed.counters.deadLettered++;
         failed.tracker.done(failed.seq);
       },
-      (error: unknown) =>
+      failed: (error: unknown) =>
         this.deps.reportFailure(this.messageError(failure, `sending to dead-letter topic "${topic}" failed: ${describeError(error)} (failed with: ${failure.error.reason})`, error)),
-    );
+    });
     return true;
   }
 

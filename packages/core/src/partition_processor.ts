@@ -6,6 +6,7 @@ import { ContextImpl } from './context_impl';
 import { deadLetterTopics } from './dead_letter';
 import { describeError } from './effect_holder';
 import { FailedMessages } from './failed_messages';
+import { OutputBatch } from './output_batch';
 import type { GraphInput, GroupGraph, VisitorHandler } from './graph';
 import type { PartitionTable } from './partition_table';
 import type { ResolvedProcessorOptions } from './processor_options';
@@ -63,6 +64,8 @@ export class PartitionProcessor {
   private readonly graph: GroupGraph;
   private readonly options: ResolvedProcessorOptions;
   private readonly producer: RecordSender;
+  /** Emits, loopbacks and dead letters, sent in one batch per run of callbacks. */
+  private readonly output: OutputBatch;
   private readonly transaction: PartitionTransaction | undefined;
   /** Exactly-once: per input topic, the first offset not committed by the previous owner (dropped once passed). */
   private resumeFrom: Map<string, number> | undefined;
@@ -89,7 +92,8 @@ export class PartitionProcessor {
     this.transaction = deps.transaction;
     this.producer = deps.transaction ?? deps.producer;
     this.resumeFrom = deps.resumeFrom && deps.resumeFrom.size > 0 ? new Map(deps.resumeFrom) : undefined;
-    this.failures = new FailedMessages({ ...deps, group: this.group, inputs: deps.graph.inputs, producer: this.producer, deadLetterTopics: deadLetterTopics(deps.graph, deps.options) });
+    this.output = new OutputBatch(this.producer);
+    this.failures = new FailedMessages({ ...deps, group: this.group, inputs: deps.graph.inputs, output: this.output, deadLetterTopics: deadLetterTopics(deps.graph, deps.options) });
     for (const input of deps.graph.inputs) {
       this.inputs.set(input.topic, input);
       this.trackers.set(input.topic, new CommitTracker());
@@ -113,7 +117,7 @@ export class PartitionProcessor {
         deps.transaction !== undefined,
       );
     }
-    this.effects = new CallbackEffects({ ...deps, producer: this.producer, writes: this.writes });
+    this.effects = new CallbackEffects({ ...deps, output: this.output, writes: this.writes });
   }
 
   /** Processes a batch after any running batch or visit of this partition. */
@@ -339,7 +343,7 @@ export class PartitionProcessor {
       this.writes?.flush(deadline(mode.notAfter));
       // Emits already sent settle (and release their messages) before the final commit; a failing
       // flush only means fewer offsets become committable.
-      await this.producer.flush().catch(() => undefined);
+      await this.output.flush().catch(() => undefined);
     }
     await this.writes?.settled();
   }

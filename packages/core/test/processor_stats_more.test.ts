@@ -70,7 +70,7 @@ describe('Processor stats: input delay and output bytes', () => {
     expect(written.reduce((n, m) => n + (m.key?.length ?? 0) + (m.value?.length ?? 0), 0)).toBe(17);
   });
 
-  it('counts an emit as output only once Kafka acknowledged it', async () => {
+  it('sends the emits of a batch of callbacks as one sendBatch and counts them once Kafka acknowledged it', async () => {
     const producer = new ManualProducer();
     const kafka = new (class extends ScriptedKafka {
       override producer(): Producer {
@@ -89,13 +89,17 @@ describe('Processor stats: input delay and output bytes', () => {
     await kafka.consumer.assign([0]);
     await processor.waitRunning();
     await kafka.consumer.handler!.onBatch(batchOf('in', 0, 0, [{ key: 'k', value: 'v1' }, { key: 'k', value: 'v2' }]));
-    expect(producer.pending).toHaveLength(2);
+    await until('the emits are sent', () => producer.pending.length === 2);
+    expect(producer.batches).toEqual([2]);
     expect(processor.stats().partitions[0].output.out).toEqual({ count: 0, bytes: 0 });
     producer.ack(1);
-    await until('the first emit is counted', () => processor.stats().partitions[0].output.out?.count === 1);
-    expect(processor.stats().partitions[0].output.out).toEqual({ count: 1, bytes: 3 });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Half a batch acknowledged is no acknowledgement: the batch completes as one.
+    expect(processor.stats().partitions[0].output.out).toEqual({ count: 0, bytes: 0 });
     producer.autoAck = true;
     producer.ack();
+    await until('both emits are counted', () => processor.stats().partitions[0].output.out?.count === 2);
+    expect(processor.stats().partitions[0].output.out).toEqual({ count: 2, bytes: 6 });
     await processor.stop();
     await running;
   });

@@ -1,5 +1,6 @@
 import { BatchSendError, ProducerFencedError, TransactionAbortedError } from '@goka-ts/api';
 import type { BatchResult, GroupConsumer, ProduceResult, ProducerRecord, TopicPartitionOffset, TransactionalProducer } from '@goka-ts/api';
+import { firstFailedRecord } from './batch_failure';
 import { describeError } from './effect_holder';
 
 /** What a partition processor sends records through: a plain producer or its partition's transaction. */
@@ -153,10 +154,8 @@ export class PartitionTransaction implements RecordSender {
 
 /** `; first at topic "t" partition p` for the first failed record of a BatchSendError, else nothing. */
 function firstFailure(records: readonly ProducerRecord[], error: unknown): string {
-  if (!(error instanceof BatchSendError)) return '';
-  const index = error.outcomes.findIndex((outcome) => outcome instanceof Error);
-  const record = records[index];
-  return record ? `; first at topic "${record.topic}" partition ${record.partition}` : '';
+  const failed = firstFailedRecord(records, error);
+  return failed ? `; first at topic "${failed.record.topic}" partition ${failed.record.partition}` : '';
 }
 
 function isFenced(error: Error): boolean {

@@ -1,4 +1,5 @@
 import { BatchSendError, GokaError, WriteExpiredError, type ProduceResult, type ProducerRecord, type Storage, type StorageBatchOp } from '@goka-ts/api';
+import { firstFailedRecord } from './batch_failure';
 import { describeError, type EffectHolder } from './effect_holder';
 import type { RecordSender } from './partition_transaction';
 
@@ -333,9 +334,9 @@ function highestOffset(results: readonly ProduceResult[]): number {
 function classifyFailure(records: readonly ProducerRecord[], error: unknown): SendOutcome {
   if (error instanceof WriteExpiredError) return { expired: true };
   if (!(error instanceof BatchSendError)) return { failure: error };
-  const index = error.outcomes.findIndex((outcome) => outcome instanceof Error && !(outcome instanceof WriteExpiredError));
-  if (index < 0) return { expired: true };
-  return { failure: error.outcomes[index], key: records[index]?.key?.toString() };
+  const failed = firstFailedRecord(records, error, (e) => !(e instanceof WriteExpiredError));
+  if (!failed) return { expired: true };
+  return { failure: failed.error, key: failed.record.key?.toString() };
 }
 
 function* mapValues(entries: IterableIterator<[string, OverlayEntry]>): IterableIterator<[string, Buffer | null]> {

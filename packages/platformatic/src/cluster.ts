@@ -10,6 +10,11 @@ export interface TopicInfo {
 
 type AnyBase = Base<never>;
 
+/** `"topic:partition"`: how the adapter keys per-partition state and results. */
+export function partitionKey(topic: string, partition: number): string {
+  return `${topic}:${partition}`;
+}
+
 /** Metadata of one topic; `undefined` when it does not exist. */
 export async function topicInfo(client: { metadata: AnyBase['metadata'] }, topic: string, forceUpdate = true): Promise<TopicInfo | undefined> {
   let metadata: ClusterMetadata;

@@ -1,6 +1,7 @@
 import { GokaError, UnknownTopicError } from '@goka-ts/api';
 import type { KafkaMessage } from '@goka-ts/api';
 import { FetchIsolationLevels, type ClusterMetadata, type Consumer } from '@platformatic/kafka';
+import { partitionKey } from './cluster';
 import { asError, hasProtocolError, isStaleMetadata, isUnknownTopic, toGokaError } from './errors';
 import { nextOffsetAfter, toMessages } from './records';
 import { sleep } from './retry';
@@ -81,24 +82,24 @@ export class FetchLoop {
 
   add(topic: string, partition: number, offset: bigint): Slot {
     const slot: Slot = { topic, partition, next: offset, busy: false, paused: false, removed: false, delivering: null, highWatermark: -1 };
-    const old = this.slots.get(key(topic, partition));
+    const old = this.slots.get(partitionKey(topic, partition));
     if (old) old.removed = true;
-    this.slots.set(key(topic, partition), slot);
+    this.slots.set(partitionKey(topic, partition), slot);
     this.wake();
     return slot;
   }
 
   /** Stops fetching the partition; resolves when its delivery in progress has settled. */
   async remove(topic: string, partition: number): Promise<void> {
-    const slot = this.slots.get(key(topic, partition));
+    const slot = this.slots.get(partitionKey(topic, partition));
     if (!slot) return;
     slot.removed = true;
-    this.slots.delete(key(topic, partition));
+    this.slots.delete(partitionKey(topic, partition));
     await slot.delivering?.catch(() => undefined);
   }
 
   get(topic: string, partition: number): Slot | undefined {
-    return this.slots.get(key(topic, partition));
+    return this.slots.get(partitionKey(topic, partition));
   }
 
   all(): Slot[] {
@@ -106,7 +107,7 @@ export class FetchLoop {
   }
 
   setPaused(topic: string, partition: number, paused: boolean): void {
-    const slot = this.slots.get(key(topic, partition));
+    const slot = this.slots.get(partitionKey(topic, partition));
     if (!slot) return;
     slot.paused = paused;
     if (!paused) this.wake();
@@ -160,7 +161,7 @@ export class FetchLoop {
       let t = topics.get(slot.topic);
       if (!t) topics.set(slot.topic, (t = { topicId: id, partitions: [] }));
       t.partitions.push({ partition: slot.partition, fetchOffset: slot.next, partitionMaxBytes: this.config.maxBytesPerPartition, currentLeaderEpoch: -1, lastFetchedEpoch: -1 });
-      requested.set(key(slot.topic, slot.partition), slot.next);
+      requested.set(partitionKey(slot.topic, slot.partition), slot.next);
     }
     let response: FetchResponse;
     try {
@@ -181,8 +182,8 @@ export class FetchLoop {
       const topic = ids.get(t.topicId);
       if (topic === undefined) continue;
       for (const p of t.partitions) {
-        const slot = this.slots.get(key(topic, p.partitionIndex));
-        const from = requested.get(key(topic, p.partitionIndex));
+        const slot = this.slots.get(partitionKey(topic, p.partitionIndex));
+        const from = requested.get(partitionKey(topic, p.partitionIndex));
         // Removed or re-added while the request was out: the answer is for someone else.
         if (!slot || slot.removed || from === undefined || slot.next !== from || !slots.includes(slot)) continue;
         // Paused while the request was out: nothing of it is delivered; it is fetched again on resume.
@@ -240,8 +241,4 @@ export class FetchLoop {
     }
     throw toGokaError(err, { operation: `${this.config.name}: fetch`, brokers: this.config.brokers });
   }
-}
-
-function key(topic: string, partition: number): string {
-  return `${topic}:${partition}`;
 }

@@ -1,5 +1,7 @@
 import type { MessageToProduce } from '@platformatic/kafka';
+import { partitionKey } from './cluster';
 import { asError, errorTree, isStaleMetadata } from './errors';
+import { baseOffsets } from './record_batcher';
 import { isRetriable, sleep, type RetryPolicy } from './retry';
 
 /** What a platformatic `send` resolves with: a base offset per written topic-partition. */
@@ -9,8 +11,6 @@ export interface SendResult {
 
 /** Per `"topic:partition"`: the base offset its records were written at, or why they were not. */
 export type PartitionOutcomes = Map<string, number | Error>;
-
-const partitionKey = (topic: string, partition: number) => `${topic}:${partition}`;
 
 /**
  * Sends records through a platformatic producer that does not retry itself (`retries: 0`) and
@@ -55,7 +55,7 @@ export async function sendByPartition(
       await sleep(policy.delayMs);
       continue;
     }
-    for (const o of result.offsets ?? []) outcomes.set(partitionKey(o.topic, o.partition), Number(o.offset));
+    for (const [key, offset] of baseOffsets(result)) outcomes.set(key, offset);
     return outcomes;
   }
 }
@@ -71,10 +71,8 @@ interface ProduceResponse {
  * one `ProtocolError` per failed partition (its `path` points into the response).
  */
 export function partialOutcome(err: unknown): { written: Map<string, number>; failed: Map<string, Error> } {
-  const written = new Map<string, number>();
+  const written = baseOffsets((err as { produced?: SendResult } | null)?.produced ?? {});
   const failed = new Map<string, Error>();
-  const produced = (err as { produced?: SendResult } | null)?.produced;
-  for (const o of produced?.offsets ?? []) written.set(partitionKey(o.topic, o.partition), Number(o.offset));
   for (const e of errorTree(err)) {
     const response = (e as { response?: ProduceResponse }).response;
     if (!Array.isArray(response?.responses)) continue;

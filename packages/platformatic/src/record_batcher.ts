@@ -1,6 +1,7 @@
 import { BatchCollector, GokaError, UnknownTopicError, WriteExpiredError } from '@goka-ts/api';
 import type { BatchResult, ProduceResult, ProducerRecord } from '@goka-ts/api';
 import type { MessageToProduce } from '@platformatic/kafka';
+import { partitionKey } from './cluster';
 
 /** Where a record's outcome goes: one send's promise, or a batch's shared collector. */
 interface Outcome {
@@ -135,7 +136,7 @@ export class RecordBatcher {
     }
     const next = new Map<string, number>();
     for (const p of sending) {
-      const key = `${p.record.topic}:${p.record.partition}`;
+      const key = partitionKey(p.record.topic, p.record.partition);
       const base = offsets.get(key);
       if (base === undefined) {
         rejectWith(p, new GokaError(`platformatic producer: the broker answered no offset for topic "${p.record.topic}" partition ${p.record.partition}`));
@@ -176,7 +177,7 @@ function chunks(pending: readonly Pending[]): Array<Array<Pending & { timestamp:
   };
   for (const p of pending) {
     const timestamp = p.record.timestamp ?? now;
-    const key = `${p.record.topic}:${p.record.partition}`;
+    const key = partitionKey(p.record.topic, p.record.partition);
     const size = recordBytes(p.record);
     const base = first.get(key);
     const used = bytes.get(key) ?? 0;
@@ -219,6 +220,6 @@ function toMessage(record: ProducerRecord, timestamp: number): MessageToProduce 
 
 /** Base offsets of a platformatic produce result by `"topic:partition"`. */
 export function baseOffsets(result: { offsets?: ReadonlyArray<{ topic: string; partition: number; offset: bigint }> }): Map<string, number> {
-  return new Map((result.offsets ?? []).map((o) => [`${o.topic}:${o.partition}`, Number(o.offset)]));
+  return new Map((result.offsets ?? []).map((o) => [partitionKey(o.topic, o.partition), Number(o.offset)]));
 }
 

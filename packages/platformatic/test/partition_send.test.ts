@@ -1,5 +1,7 @@
 import { MultipleErrors, ResponseError, TimeoutError, type MessageToProduce } from '@platformatic/kafka';
 import { sendByPartition, type SendResult } from '../src/partition_send';
+import { resolveOptions } from '../src/options';
+import { PlatformaticProducer } from '../src/producer';
 import { RecordBatcher } from '../src/record_batcher';
 
 // The errors below are platformatic's own classes in the shapes its producer rejects with: a
@@ -125,5 +127,34 @@ describe('RecordBatcher with per-partition outcomes', () => {
       new Error('t/1: partition 1 refused'),
       { topic: 't', partition: 0, offset: 4 },
     ]);
+  });
+});
+
+describe('PlatformaticProducer', () => {
+  it('resends only the failed partition of a request and resolves every record with its offset', async () => {
+    const producer = new PlatformaticProducer(resolveOptions({ brokers: ['127.0.0.1:9'], retryDelayMs: 1 }), { lingerMs: 1 });
+    // The platformatic client underneath, stubbed where it would talk to a broker.
+    const client = (producer as unknown as { producer: { metadata: unknown; send: unknown; close: unknown; options?: unknown } }).producer;
+    const topics = new Map([['t', { id: 'id-t', partitionsCount: 2 }]]);
+    client.metadata = async () => ({ topics, brokers: new Map() });
+    client.close = async () => undefined;
+    const calls: string[][] = [];
+    client.send = async (options: { messages: MessageToProduce[]; repeatOnStaleMetadata?: boolean }) => {
+      expect(options.repeatOnStaleMetadata).toBe(false);
+      calls.push(options.messages.map((m) => String(m.value)));
+      if (calls.length === 1) {
+        throw brokerAnswered([{ topic: 't', partition: 0, errorCode: 0, baseOffset: 10 }, { topic: 't', partition: 1, errorCode: NOT_LEADER }]);
+      }
+      return written(['t', 1, 20]);
+    };
+    await producer.connect();
+    const { results } = await producer.sendBatch([
+      { topic: 't', partition: 0, key: null, value: Buffer.from('a') },
+      { topic: 't', partition: 1, key: null, value: Buffer.from('b') },
+      { topic: 't', partition: 0, key: null, value: Buffer.from('c') },
+    ]);
+    expect(calls).toEqual([['a', 'b', 'c'], ['b']]);
+    expect(results.map((r) => [r.partition, r.offset])).toEqual([[0, 10], [1, 20], [0, 11]]);
+    await producer.close();
   });
 });

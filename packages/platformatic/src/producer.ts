@@ -6,6 +6,7 @@ import { compressionFor } from './compression';
 import { hasProtocolError, isUnknownTopic, toGokaError } from './errors';
 import type { ResolvedOptions } from './options';
 import { sendByPartition } from './partition_send';
+import { capProduceVersion } from './produce_version';
 import { retrying, retryPolicyOf, type RetryPolicy } from './retry';
 import { RecordBatcher, recordBytes } from './record_batcher';
 
@@ -35,6 +36,7 @@ export class PlatformaticProducer implements Producer {
     // metadata lookups with the same policy.
     this.retry = retryPolicyOf(options.base.retries, options.base.retryDelay);
     this.producer = new PltProducer({ ...options.base, clientId: config.clientId ?? options.clientId, retries: 0 });
+    capProduceVersion(this.producer);
     this.batcher = new RecordBatcher(
       {
         partitionCount: async (topic) => (await retrying(this.retry, () => topicInfo(this.producer, topic, false)))?.partitions,

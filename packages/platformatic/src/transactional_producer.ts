@@ -9,6 +9,7 @@ import { hasProtocolError, isProducerFenced, toGokaError } from './errors';
 import { PlatformaticGroupConsumer } from './group_consumer';
 import type { ResolvedOptions } from './options';
 import { PRODUCER_DEFAULTS, tooLarge } from './producer';
+import { capProduceVersion } from './produce_version';
 import { baseOffsets, RecordBatcher } from './record_batcher';
 
 /** Defaults of {@link TransactionalProducerConfig} for this adapter. */
@@ -54,6 +55,7 @@ export class PlatformaticTransactionalProducer implements TransactionalProducer 
       // platformatic sends its request timeout as the transaction timeout of InitProducerId.
       timeout: config.transactionTimeoutMs ?? TRANSACTIONAL_DEFAULTS.transactionTimeoutMs,
     });
+    capProduceVersion(this.producer);
     this.batcher = new RecordBatcher(
       {
         partitionCount: async (topic) => (await topicInfo(this.producer, topic, false))?.partitions,

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Single-node KRaft Apache Kafka broker assembled from Maven Central jars (no Docker, no tarball).
 # Usage: scripts/kafka.sh start|stop|status|fetch
-# Env: KAFKA_VERSION (default below), KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (port+1000),
+# Env: KAFKA_VERSION (default below), KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (port+1000 unless that
+#      falls in the kernel's ephemeral range or is taken; then a free port below that range),
 #      GOKA_CACHE (jar cache, default ~/.cache/goka-ts), KAFKA_DATA (state dir, default .run/kafka-<port>)
 set -euo pipefail
 
@@ -10,7 +11,6 @@ set -euo pipefail
 KAFKA_VERSION="${KAFKA_VERSION:-3.9.1}"
 SCALA_VERSION=2.13
 PORT="${KAFKA_PORT:-9092}"
-CPORT="${KAFKA_CONTROLLER_PORT:-$((PORT + 1000))}"
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 CACHE="${GOKA_CACHE:-$HOME/.cache/goka-ts}"
 LIB="$CACHE/kafka-$KAFKA_VERSION/libs"
@@ -40,12 +40,32 @@ POM
   touch "$LIB/.complete"
 }
 
+listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# The controller port must not sit in the ephemeral range: an outgoing connection of any process may
+# hold it when the broker binds (BindException on 60092 for a broker on 59092). A port chosen once is
+# kept in the data directory, so a restart finds its quorum where the properties say.
+controller_port() {
+  if [ -n "${KAFKA_CONTROLLER_PORT:-}" ]; then echo "$KAFKA_CONTROLLER_PORT"; return; fi
+  if [ -f "$DATA/controller.port" ]; then cat "$DATA/controller.port"; return; fi
+  local low=32768 high=60999 c
+  if [ -r /proc/sys/net/ipv4/ip_local_port_range ]; then read -r low high </proc/sys/net/ipv4/ip_local_port_range; fi
+  c=$((PORT + 1000))
+  if [ "$c" -ge "$low" ] && [ "$c" -le "$high" ] || [ "$c" -gt 65535 ]; then c=$((low - 4000 + PORT % 3000)); fi
+  while listening "$c"; do c=$((c + 1)); done
+  echo "$c"
+}
+
 running() { [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
 
 start() {
   if running; then echo "kafka.sh: already running on 127.0.0.1:$PORT (pid $(cat "$PIDFILE"))" >&2; return 0; fi
+  if listening "$PORT"; then
+    echo "kafka.sh: something else listens on 127.0.0.1:$PORT (not the broker of $DATA); set KAFKA_PORT or KAFKA_BROKERS" >&2; exit 1
+  fi
   fetch
   mkdir -p "$DATA/logs"
+  local CPORT; CPORT="$(controller_port)"; echo "$CPORT" >"$DATA/controller.port"
   cat >"$DATA/server.properties" <<PROPS
 process.roles=broker,controller
 node.id=1
@@ -88,10 +108,10 @@ L4J
     if grep -q "Kafka Server started" "$LOG" "$DATA/stdout.log" 2>/dev/null; then
       echo "kafka.sh: Kafka $KAFKA_VERSION ready on 127.0.0.1:$PORT" >&2; return 0
     fi
-    if ! running; then echo "kafka.sh: broker exited during start:" >&2; tail -30 "$DATA/stdout.log" "$LOG" >&2; exit 1; fi
+    if ! running; then echo "kafka.sh: broker exited during start:" >&2; tail -n 30 "$DATA/stdout.log" "$LOG" >&2; exit 1; fi
     sleep 0.5
   done
-  echo "kafka.sh: broker not ready after 120 s" >&2; tail -30 "$LOG" >&2; exit 1
+  echo "kafka.sh: broker not ready after 120 s" >&2; tail -n 30 "$DATA/stdout.log" "$LOG" >&2; exit 1
 }
 
 stop() {
@@ -108,7 +128,10 @@ case "${1:-}" in
   start) start ;;
   stop) stop ;;
   restart) stop; start ;;
-  status) if running; then echo "running on 127.0.0.1:$PORT (pid $(cat "$PIDFILE"))"; else echo "stopped"; exit 1; fi ;;
+  status)
+    if running; then echo "running on 127.0.0.1:$PORT (pid $(cat "$PIDFILE"))"
+    elif listening "$PORT"; then echo "stopped, but something else listens on 127.0.0.1:$PORT (not the broker of $DATA)"; exit 3
+    else echo "stopped"; exit 1; fi ;;
   fetch) fetch ;;
   clean) stop; rm -rf "$DATA" ;;
   *) echo "usage: $0 start|stop|restart|status|fetch|clean" >&2; exit 2 ;;

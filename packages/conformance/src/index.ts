@@ -14,3 +14,5 @@ export { describeStorageLifeCycle } from './storage/life_cycle';
 export { sleep, uniqueName, waitFor, within } from './polling';
 export { brokersFromEnv } from './client/harness';
 export type { WaitForOptions } from './polling';
+export { produceWithJava, kafkaLibsDir } from './java_producer';
+export type { JavaRecord, JavaCompression } from './java_producer';

@@ -6,6 +6,7 @@
  *
  * Run with `child_process.fork('dist/workers/counter_worker.js', { env: { GOKA_WORKER: json } })`.
  */
+import fs from 'node:fs';
 import { consoleLogger, Processor, silentLogger } from '@goka-ts/core';
 import type { KafkaClient, Logger, TransactionalProducer } from '@goka-ts/api';
 import { confluentClient } from '@goka-ts/confluent';
@@ -124,8 +125,17 @@ async function main(): Promise<number> {
   const config = readConfig();
   const logger = process.env.GOKA_LOG_LEVEL ? consoleLogger() : silentLogger;
   let processed = 0;
+  const processedFile = config.processedFile === undefined ? undefined : fs.openSync(config.processedFile, 'w');
+  const count = Buffer.alloc(8);
+  const onMessage = (): void => {
+    processed++;
+    if (processedFile === undefined) return;
+    // Synchronous: once the callback returns, a SIGKILL cannot leave the file behind what the table may hold.
+    count.writeDoubleLE(processed);
+    fs.writeSync(processedFile, count, 0, 8, 0);
+  };
   const processor = new Processor(
-    counterGraph(config.group, config.input, () => processed++, config.output),
+    counterGraph(config.group, config.input, onMessage, config.output),
     {
       client: announcingCommits(createClient(config, process.env.GOKA_LOG_LEVEL ? logger : undefined)),
       storage: config.leveldbPath ? leveldbStorage({ path: config.leveldbPath }) : memoryStorage(),

@@ -34,6 +34,11 @@ export interface CounterWorkerConfig {
   readonly leveldbPath?: string;
   /** An output topic the counter also emits every input key to (an independent count of its emits). */
   readonly output?: string;
+  /**
+   * A file the worker overwrites with its processed count inside every callback, before any effect of
+   * that message can reach Kafka. Unlike the last progress report, it survives a SIGKILL up to date.
+   */
+  readonly processedFile?: string;
   /** How often progress is reported while it changes (ms). Default 100. */
   readonly progressIntervalMs?: number;
 }

@@ -4,6 +4,7 @@
  */
 import { fork, type ChildProcess } from 'child_process';
 import fs from 'fs';
+import os from 'os';
 import path from 'path';
 import type { ComponentState } from '@goka-ts/api';
 import { WORKER_CONFIG_ENV, type CrashPoint, type WorkerCommand, type CounterWorkerConfig, type WorkerReport } from '../../src/workers/protocol';
@@ -29,6 +30,20 @@ export interface WorkerExit {
 }
 
 const live = new Set<CounterWorker>();
+let workerCount = 0;
+
+/** The count a worker wrote to its processed file (0 when it never processed anything); removes the file. */
+function readProcessedFile(file: string): number {
+  try {
+    const bytes = fs.readFileSync(file);
+    return bytes.length >= 8 ? bytes.readDoubleLE(0) : 0;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw error;
+  } finally {
+    fs.rmSync(file, { force: true });
+  }
+}
 
 /** One counter worker process and what it reported so far. */
 export class CounterWorker {
@@ -36,7 +51,10 @@ export class CounterWorker {
   /** Resolves when the process is gone. */
   readonly exited: Promise<WorkerExit>;
   state: ComponentState = 'idle';
-  /** Messages its callback has seen (last report). */
+  /**
+   * Messages its callback has seen: the last report while it runs; once it exited, what its
+   * processed file says (a SIGKILL can cut off reports, never that file).
+   */
   processed = 0;
   /** Partitions of the last completed rebalance. */
   assignment: readonly number[] = [];
@@ -47,10 +65,13 @@ export class CounterWorker {
   /** Set by {@link pauseAtNextCommit}: called when the worker reports the commit. */
   private onCommitSent: (() => void) | undefined;
 
+  private readonly processedFile: string;
+
   constructor(readonly name: string, config: CounterWorkerConfig) {
     checkBuild();
+    this.processedFile = path.join(os.tmpdir(), `goka-worker-${process.pid}-${++workerCount}-${name}.processed`);
     this.child = fork(WORKER_JS, [], {
-      env: { ...process.env, [WORKER_CONFIG_ENV]: JSON.stringify(config) },
+      env: { ...process.env, [WORKER_CONFIG_ENV]: JSON.stringify({ ...config, processedFile: this.processedFile }) },
       stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
     });
     live.add(this);
@@ -64,6 +85,7 @@ export class CounterWorker {
     this.exited = new Promise((resolve) => {
       this.child.once('exit', (code, signal) => {
         this.exit = { code, signal };
+        this.processed = Math.max(this.processed, readProcessedFile(this.processedFile));
         live.delete(this);
         resolve(this.exit);
       });

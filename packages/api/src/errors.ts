@@ -127,3 +127,23 @@ export class RecordTooLargeError extends GokaError {
     );
   }
 }
+
+/**
+ * A record batch fetched from Kafka could not be decompressed: it is corrupt, or uses a codec or
+ * framing the client cannot read. Fetching it again returns the same bytes, so readers stop with
+ * this error instead of retrying. `offset` is the first offset the reader could not read; the
+ * batch holding it may start a little earlier. `cause` holds the codec's own error.
+ */
+export class DecompressionError extends GokaError {
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    readonly offset: number,
+    /** The batch's codec as Kafka names it (`gzip`, `snappy`, `lz4`, `zstd`), or `unknown`. */
+    readonly codec: string,
+    options?: { cause?: unknown },
+  ) {
+    const cause = options?.cause instanceof Error ? options.cause.message : options?.cause === undefined ? '' : String(options.cause);
+    super(`cannot decompress the ${codec} record batch of topic "${topic}", partition ${partition} at offset ${offset}${cause ? `: ${cause}` : ''}`, options);
+  }
+}

@@ -18,6 +18,6 @@ export type {
 export {
   GokaError, KafkaConnectionError, UnknownTopicError, TopicMismatchError, TopicExistsError, StateError, MessageError,
   StorageError, StorageLockedError, WriteExpiredError, ProducerFencedError,
-  TransactionAbortedError, RecordTooLargeError, BatchSendError,
+  TransactionAbortedError, RecordTooLargeError, BatchSendError, DecompressionError,
 } from './errors';
 export { BatchCollector } from './batch_collector';

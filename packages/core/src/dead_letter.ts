@@ -1,4 +1,5 @@
-import { GokaError, UnknownTopicError, type Headers, type KafkaMessage, type ProducerRecord } from '@goka-ts/api';
+import { GokaError, UnknownTopicError, type Headers, type KafkaMessage, type ProducerRecord, type TopicDescription } from '@goka-ts/api';
+import type { DeadLetterLimits, DeadLetterPart } from './dead_letter_fit';
 import { deadLetterTopicOf, type MessageFailure } from './error_policy';
 import type { GroupGraph } from './graph';
 import type { ResolvedProcessorOptions } from './processor_options';
@@ -17,6 +18,15 @@ export const DEAD_LETTER_HEADERS = {
   errorClass: 'goka.dlq.error.class',
   /** What went wrong, e.g. `cannot decode the message with codec "json": ...`. */
   errorMessage: 'goka.dlq.error.message',
+  /**
+   * Only on a dead letter cut to fit its topic's limit: what was given up, comma-separated, of
+   * `value` (truncated to its first bytes), `headers` (the original ones dropped) and `key` (truncated).
+   */
+  truncated: 'goka.dlq.truncated',
+  /** Only on a cut dead letter: bytes of the original record's key, value and headers. */
+  originalSize: 'goka.dlq.original.size',
+  /** Only on a cut dead letter: why, e.g. `the dead letter takes 5001042 bytes, over the 1000000 bytes that dead-letter topic "x" takes (...)`. */
+  truncatedReason: 'goka.dlq.truncated.reason',
 } as const;
 
 /** Longest error message kept in a header: some errors quote the whole bad value. */
@@ -25,7 +35,7 @@ const MAX_ERROR_MESSAGE_CHARS = 2000;
 /**
  * The record that parks `failure` in `topic`: the original key and value bytes, the original
  * headers plus {@link DEAD_LETTER_HEADERS} (which replace same-named originals, so a record parked
- * twice names its latest failure).
+ * twice names its latest failure). It may exceed the topic's limit; `DeadLetterLimits.fit` cuts it.
  *
  * Partition: the input partition modulo the dead-letter topic's partition count. Keys may be
  * absent or not UTF-8, and a hash of them would scatter one input partition's failures over every
@@ -51,16 +61,21 @@ export function deadLetterRecord(failure: MessageFailure, topic: string, partiti
 
 /** A record of a dead-letter topic, read back. */
 export interface DeadLetter {
-  /** The original key and value bytes. */
+  /** The original key and value bytes (their first bytes when {@link truncated} names them). */
   readonly key: Buffer | null;
   readonly value: Buffer | null;
-  /** The original headers (without the `goka.dlq.*` ones). */
+  /** The original headers (without the `goka.dlq.*` ones; none when {@link truncated} names `headers`). */
   readonly headers: Headers;
   /** Where the original record was, and which group failed on it. */
   readonly source: { readonly group: string; readonly topic: string; readonly partition: number; readonly offset: number; readonly timestamp: number };
   readonly error: { readonly class: string; readonly message: string };
   /** Where the dead-letter record itself is. */
   readonly record: { readonly topic: string; readonly partition: number; readonly offset: number };
+  /**
+   * Set when the dead letter was cut to fit its topic: the parts given up, the original record's
+   * size (bytes of key, value and headers) and why. Undefined for a whole dead letter.
+   */
+  readonly truncated?: { readonly parts: readonly DeadLetterPart[]; readonly originalSize: number; readonly reason: string };
 }
 
 /**
@@ -79,6 +94,10 @@ export function readDeadLetter(message: KafkaMessage): DeadLetter {
     return value.toString('utf8');
   };
   const H = DEAD_LETTER_HEADERS;
+  const truncated =
+    message.headers[H.truncated] === undefined
+      ? undefined
+      : { parts: get(H.truncated).split(',').filter(Boolean) as DeadLetterPart[], originalSize: Number(get(H.originalSize)), reason: get(H.truncatedReason) };
   return {
     key: message.key,
     value: message.value,
@@ -86,23 +105,29 @@ export function readDeadLetter(message: KafkaMessage): DeadLetter {
     source: { group: get(H.group), topic: get(H.topic), partition: Number(get(H.partition)), offset: Number(get(H.offset)), timestamp: Number(get(H.timestamp)) },
     error: { class: get(H.errorClass), message: get(H.errorMessage) },
     record: { topic: message.topic, partition: message.partition, offset: message.offset },
+    ...(truncated ? { truncated } : {}),
   };
 }
 
 /**
- * Makes sure the dead-letter topics exist and records their partition counts in `into`. A missing
- * topic is created like a stream topic with `partitions` partitions; an existing one is taken as it
- * is (any partition count works, see {@link deadLetterRecord}).
+ * Makes sure the dead-letter topics exist, records their partition counts in `into` and their
+ * `max.message.bytes` in `limits`. A missing topic is created like a stream topic with
+ * `partitions` partitions; an existing one is taken as it is (any partition count works, see
+ * {@link deadLetterRecord}).
  */
-export async function prepareDeadLetterTopics(tm: TopicManager, topics: Iterable<string>, partitions: number, into: Map<string, number>): Promise<void> {
+export async function prepareDeadLetterTopics(tm: TopicManager, topics: Iterable<string>, partitions: number, into: Map<string, number>, limits: DeadLetterLimits): Promise<void> {
   for (const topic of topics) {
+    let description: TopicDescription;
     try {
-      into.set(topic, await tm.partitionCount(topic));
+      description = await tm.describe(topic);
     } catch (error) {
       if (!(error instanceof UnknownTopicError)) throw error;
       await tm.ensureStream(topic, partitions);
-      into.set(topic, await tm.partitionCount(topic));
+      description = await tm.describe(topic);
     }
+    into.set(topic, description.partitions);
+    const max = description.config['max.message.bytes'];
+    limits.setTopic(topic, max === undefined ? undefined : Number(max));
   }
 }
 

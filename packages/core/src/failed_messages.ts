@@ -1,11 +1,11 @@
-import { MessageError, type KafkaMessage, type Logger } from '@goka-ts/api';
+import { MessageError, TransactionAbortedError, type KafkaMessage, type Logger, type ProducerRecord } from '@goka-ts/api';
 import { Backoff } from './backoff';
 import type { CommitTracker } from './commit_tracker';
-import { deadLetterRecord } from './dead_letter';
+import { DEAD_LETTER_HEADERS, deadLetterRecord } from './dead_letter';
+import { isRecordTooLarge } from './dead_letter_fit';
 import { describeError } from './effect_holder';
 import { actionProblem, type ErrorPolicy, type FailureAction, type MessageFailure, type ResolvedRetries } from './error_policy';
 import type { GraphInput } from './graph';
-import { oversized, recordBytes } from './message_size';
 import type { OutputBatch } from './output_batch';
 import type { InputCounters } from './processor_stats';
 import type { ResolvedProcessorOptions } from './processor_options';
@@ -14,7 +14,7 @@ export interface FailedMessagesDeps {
   readonly group: string;
   readonly partition: number;
   readonly inputs: readonly GraphInput[];
-  readonly options: Pick<ResolvedProcessorOptions, 'onError' | 'retries' | 'logger' | 'maxMessageBytes'>;
+  readonly options: Pick<ResolvedProcessorOptions, 'onError' | 'retries' | 'logger' | 'deadLetterLimits' | 'guarantee' | 'transactionalIdPrefix'>;
   /** The partition's batched output (to its transaction in exactly-once mode, so a dead letter commits with the input offset). */
   readonly output: OutputBatch;
   /** Partition counts of the dead-letter topics (and others); see `prepareDeadLetterTopics`. */
@@ -145,22 +145,50 @@ export class FailedMessages {
       );
       return false;
     }
-    const record = deadLetterRecord(failure, topic, partitions);
-    const tooLarge = oversized(topic, record.key, recordBytes(record.key, record.value, record.headers), this.deps.options.maxMessageBytes);
-    if (tooLarge) {
-      this.deps.reportFailure(this.messageError(failure, `cannot park the message in dead-letter topic "${topic}": ${tooLarge.message} (failed with: ${failure.error.reason})`, tooLarge));
+    const parked = this.park(failure, deadLetterRecord(failure, topic, partitions), failed);
+    if (parked) this.logger.warn('parked a message that failed in a dead-letter topic', { ...this.where(failed.message), deadLetter: topic, kind: failure.kind, error: failure.error.reason });
+    return parked;
+  }
+
+  /**
+   * Sends `record` (the whole dead letter of `failure`), cut to fit its topic. The callback unit
+   * stays held until the dead letter is acknowledged: the input offset must not be committed before
+   * the message is parked.
+   */
+  private park(failure: MessageFailure, record: ProducerRecord, failed: Failed): boolean {
+    const limits = this.deps.options.deadLetterLimits;
+    const topic = record.topic;
+    const fitted = limits.fit(record);
+    if (fitted instanceof Error) {
+      this.deps.reportFailure(this.messageError(failure, `cannot park the message in dead-letter topic "${topic}": ${fitted.message} (failed with: ${failure.error.reason})`, fitted));
       return false;
     }
-    this.logger.warn('parked a message that failed in a dead-letter topic', { ...this.where(failed.message), deadLetter: topic, kind: failure.kind, error: failure.error.reason });
-    // The callback unit stays held until the dead letter is acknowledged: the input offset must not
-    // be committed before the message is parked.
-    this.deps.output.add(record, {
+    if (fitted.truncated.length > 0) {
+      this.logger.warn('cut a dead letter to fit its topic', { ...this.where(failed.message), deadLetter: topic, truncated: fitted.truncated.join(','), reason: fitted.record.headers?.[DEAD_LETTER_HEADERS.truncatedReason]?.toString() });
+    }
+    this.deps.output.add(fitted.record, {
       sent: () => {
         failed.counters.deadLettered++;
         failed.tracker.done(failed.seq);
       },
-      failed: (error: unknown) =>
-        this.deps.reportFailure(this.messageError(failure, `sending to dead-letter topic "${topic}" failed: ${describeError(error)} (failed with: ${failure.error.reason})`, error)),
+      failed: (error: unknown) => {
+        const sending = `sending to dead-letter topic "${topic}" failed: ${describeError(error)} (failed with: ${failure.error.reason})`;
+        if (!isRecordTooLarge(error) || !limits.rejected(fitted)) {
+          this.deps.reportFailure(this.messageError(failure, sending, error));
+          return;
+        }
+        if (this.processorFailed) return;
+        if (this.deps.options.guarantee === 'exactly-once') {
+          // The rejection doomed the partition's transaction: the processor restarts (transient),
+          // processes the message again and parks it under the limit lowered now.
+          const id = `${this.deps.options.transactionalIdPrefix}${failure.group}-${failure.partition}`;
+          const aborted = new TransactionAbortedError(id, `${sending}; the dead letter is sent again, smaller, after the restart`, { cause: error });
+          this.deps.reportFailure(this.messageError(failure, aborted.message, aborted));
+          return;
+        }
+        this.logger.warn('a dead letter was rejected as too large; sending it again, smaller', { ...this.where(failed.message), deadLetter: topic, error: describeError(error) });
+        this.park(failure, record, failed);
+      },
     });
     return true;
   }

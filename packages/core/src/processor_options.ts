@@ -3,6 +3,7 @@ import { memoryStorage } from '@goka-ts/storage-memory';
 import { murmur2Hasher } from './hasher_murmur2';
 import { errorPolicyProblem, resolveRetries, type ErrorPolicy, type ResolvedRetries, type RetryPolicy } from './error_policy';
 import { defaultLogger } from './logger';
+import { DeadLetterLimits } from './dead_letter_fit';
 import { checkMaxMessageBytes } from './message_size';
 import type { TopicManagerOptions } from './topic_manager';
 
@@ -104,10 +105,11 @@ export interface ProcessorOptions {
    */
   readonly deadLetterTopics?: readonly string[];
   /**
-   * Largest record (key, value and headers) that emit, loopback, setValue and dead letters may
-   * send; larger ones fail the message with a RecordTooLargeError naming key, topic and size
-   * instead of being rejected by the client or broker. Default 1 000 000 (librdkafka's limit, just
-   * under the broker's 1 MiB default); `Infinity` turns the check off.
+   * Largest record (key, value and headers) that emit, loopback and setValue may send; larger ones
+   * fail the message with a RecordTooLargeError naming key, topic and size instead of being
+   * rejected by the client or broker. Default 1 000 000 (librdkafka's limit, just under the
+   * broker's 1 MiB default); `Infinity` turns the check off. A dead letter larger than this (or
+   * than its topic's `max.message.bytes`) is cut to fit instead, see "Bad input" in the README.
    */
   readonly maxMessageBytes?: number;
 }
@@ -137,6 +139,12 @@ export interface ResolvedProcessorOptions {
   readonly retries: ResolvedRetries | undefined;
   readonly deadLetterTopics: readonly string[];
   readonly maxMessageBytes: number;
+  /**
+   * Size limits of the dead-letter topics: state, not an option, kept here because the options
+   * are the one thing a processor hands every run and partition, and a limit lowered after a
+   * rejection must outlive the restart that rejection causes in exactly-once mode.
+   */
+  readonly deadLetterLimits: DeadLetterLimits;
 }
 
 /** Applies defaults and rejects invalid values with a message naming the option. */
@@ -188,7 +196,7 @@ export function resolveProcessorOptions(group: string, options: ProcessorOptions
 }
 
 /** The error policy options (see {@link ProcessorOptions.onError}), checked. */
-function resolveFailureOptions(group: string, options: ProcessorOptions): Pick<ResolvedProcessorOptions, 'onError' | 'retries' | 'deadLetterTopics' | 'maxMessageBytes'> {
+function resolveFailureOptions(group: string, options: ProcessorOptions): Pick<ResolvedProcessorOptions, 'onError' | 'retries' | 'deadLetterTopics' | 'maxMessageBytes' | 'deadLetterLimits'> {
   const where = `processor "${group}"`;
   const onError = options.onError ?? 'fail';
   const problem = errorPolicyProblem(onError);
@@ -197,5 +205,6 @@ function resolveFailureOptions(group: string, options: ProcessorOptions): Pick<R
   if (!Array.isArray(deadLetterTopics) || deadLetterTopics.some((t) => typeof t !== 'string' || t === '')) {
     throw new TypeError(`${where}: deadLetterTopics must be a list of topic names, got ${JSON.stringify(deadLetterTopics)}`);
   }
-  return { onError, retries: resolveRetries(options.retries, where), deadLetterTopics, maxMessageBytes: checkMaxMessageBytes(where, options.maxMessageBytes) };
+  const maxMessageBytes = checkMaxMessageBytes(where, options.maxMessageBytes);
+  return { onError, retries: resolveRetries(options.retries, where), deadLetterTopics, maxMessageBytes, deadLetterLimits: new DeadLetterLimits(maxMessageBytes) };
 }

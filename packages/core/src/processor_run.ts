@@ -190,7 +190,7 @@ export class ProcessorRun {
     }
     for (const [topic, , partitions] of await Promise.all(outputs)) this.topicPartitions.set(topic, partitions);
     // Error policy (issue 10): dead-letter topics are created when missing and their partition counts recorded.
-    await prepareDeadLetterTopics(tm, deadLetterTopics(graph, this.options), n, this.topicPartitions);
+    await prepareDeadLetterTopics(tm, deadLetterTopics(graph, this.options), n, this.topicPartitions, this.options.deadLetterLimits);
   }
 
   private async startViews(): Promise<void> {
@@ -200,6 +200,7 @@ export class ProcessorRun {
         client: this.options.client,
         storage: this.options.storage,
         hasher: this.options.hasher,
+        keys: this.graph.keyCodec,
         logger: this.logger,
       });
       this.views.set(topic, view);
@@ -218,7 +219,16 @@ export class ProcessorRun {
       this.fail(new GokaError(`following table "${table.topic}" partition ${table.partition} failed: ${describeError(error)}`, { cause: error }));
     const create = (topic: string) =>
       new TableFollower(
-        new PartitionTable({ topic, partition, client: this.options.client, storage: this.options.storage, logger: this.logger, admin: this.admin, maxWaitMs: this.options.consumer.maxWaitMs }),
+        new PartitionTable({
+          topic,
+          partition,
+          client: this.options.client,
+          storage: this.options.storage,
+          logger: this.logger,
+          admin: this.admin,
+          maxWaitMs: this.options.consumer.maxWaitMs,
+          keys: this.graph.keyCodec,
+        }),
         onError,
       );
     const joined = new Map<string, TableFollower>();

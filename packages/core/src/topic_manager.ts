@@ -100,9 +100,17 @@ export class TopicManager {
 
   /** @throws {UnknownTopicError} when the topic does not exist. */
   async partitionCount(topic: string): Promise<number> {
+    return (await this.describe(topic)).partitions;
+  }
+
+  /**
+   * Partition count, replication and effective configs (e.g. `max.message.bytes`) of a topic.
+   * @throws {UnknownTopicError} when the topic does not exist.
+   */
+  async describe(topic: string): Promise<TopicDescription> {
     const description = await this.admin.describeTopic(topic);
     if (!description) throw new UnknownTopicError(topic);
-    return description.partitions;
+    return description;
   }
 
   /**

@@ -1,7 +1,8 @@
-import { GokaError, UnknownTopicError } from '@goka-ts/api';
+import { DecompressionError, GokaError, UnknownTopicError } from '@goka-ts/api';
 import type { KafkaMessage } from '@goka-ts/api';
 import { FetchIsolationLevels, type ClusterMetadata, type Consumer } from '@platformatic/kafka';
 import { partitionKey } from './cluster';
+import { decompressionFailureIn } from './decompression';
 import { asError, hasProtocolError, isStaleMetadata, isUnknownTopic, toGokaError } from './errors';
 import { nextOffsetAfter, toMessages } from './records';
 import { sleep } from './retry';
@@ -24,6 +25,12 @@ export interface Slot {
   delivering: Promise<void> | null;
   /** High watermark the last fetch answered; -1 before the first. */
   highWatermark: number;
+  /**
+   * After a response could not be decompressed, which partition and batch it was is found by
+   * fetching alone (`alone`), then the partition that failed alone one batch at a time (`batch`)
+   * until a batch fails (the error) or it is caught up (the failure was not in this partition).
+   */
+  isolation: 'none' | 'alone' | 'batch';
 }
 
 export interface FetchLoopHooks {
@@ -81,7 +88,7 @@ export class FetchLoop {
   }
 
   add(topic: string, partition: number, offset: bigint): Slot {
-    const slot: Slot = { topic, partition, next: offset, busy: false, paused: false, removed: false, delivering: null, highWatermark: -1 };
+    const slot: Slot = { topic, partition, next: offset, busy: false, paused: false, removed: false, delivering: null, highWatermark: -1, isolation: 'none' };
     const old = this.slots.get(partitionKey(topic, partition));
     if (old) old.removed = true;
     this.slots.set(partitionKey(topic, partition), slot);
@@ -147,7 +154,13 @@ export class FetchLoop {
         await this.recover(new GokaError('no partition leader known'), ready, true);
         continue;
       }
-      await Promise.all([...byLeader].map(([leader, slots]) => this.fetchFrom(leader, slots, metadata)));
+      const fetches: Promise<void>[] = [];
+      for (const [leader, slots] of byLeader) {
+        const shared = slots.filter((s) => s.isolation === 'none');
+        if (shared.length) fetches.push(this.fetchFrom(leader, shared, metadata));
+        for (const slot of slots) if (slot.isolation !== 'none') fetches.push(this.fetchFrom(leader, [slot], metadata));
+      }
+      await Promise.all(fetches);
     }
   }
 
@@ -160,7 +173,9 @@ export class FetchLoop {
       ids.set(id, slot.topic);
       let t = topics.get(slot.topic);
       if (!t) topics.set(slot.topic, (t = { topicId: id, partitions: [] }));
-      t.partitions.push({ partition: slot.partition, fetchOffset: slot.next, partitionMaxBytes: this.config.maxBytesPerPartition, currentLeaderEpoch: -1, lastFetchedEpoch: -1 });
+      // One byte gets exactly the batch holding fetchOffset: the broker always returns a partition's first batch whole.
+      const partitionMaxBytes = slot.isolation === 'batch' ? 1 : this.config.maxBytesPerPartition;
+      t.partitions.push({ partition: slot.partition, fetchOffset: slot.next, partitionMaxBytes, currentLeaderEpoch: -1, lastFetchedEpoch: -1 });
       requested.set(partitionKey(slot.topic, slot.partition), slot.next);
     }
     let response: FetchResponse;
@@ -188,6 +203,8 @@ export class FetchLoop {
         if (!slot || slot.removed || from === undefined || slot.next !== from || !slots.includes(slot)) continue;
         // Paused while the request was out: nothing of it is delivered; it is fetched again on resume.
         if (slot.paused) continue;
+        // Read alone without a failure: the failure was elsewhere. One batch at a time: until caught up.
+        if (slot.isolation === 'alone' || (slot.isolation === 'batch' && !p.records?.length)) slot.isolation = 'none';
         slot.highWatermark = Number(p.highWatermark);
         const next = nextOffsetAfter(p.records);
         if (next !== undefined && next > slot.next) slot.next = next;
@@ -215,9 +232,26 @@ export class FetchLoop {
     }
   }
 
-  /** After a failed request: reset out-of-range offsets, refresh stale metadata, or give up. */
+  /**
+   * After a failed request: narrow down a batch that cannot be decompressed, reset out-of-range
+   * offsets, refresh stale metadata, or give up.
+   */
   private async recover(err: unknown, slots: Slot[], stale = false): Promise<void> {
     if (!this.running) return;
+    const failure = decompressionFailureIn(err);
+    if (failure) {
+      // The same bytes fail every time: never retried as is, only fetched narrower to name the batch.
+      if (slots.length > 1) {
+        for (const slot of slots) slot.isolation = 'alone';
+        return;
+      }
+      const slot = slots[0]!;
+      if (slot.isolation !== 'batch') {
+        slot.isolation = 'batch';
+        return;
+      }
+      throw new DecompressionError(slot.topic, slot.partition, Number(slot.next), failure.codec, { cause: failure.cause ?? failure });
+    }
     if (hasProtocolError(err, 'OFFSET_OUT_OF_RANGE')) {
       const response = (err as { response?: FetchResponse }).response;
       const bad = new Set<string>();

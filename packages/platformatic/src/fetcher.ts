@@ -1,12 +1,15 @@
 import { Consumer, FetchIsolationLevels, ListOffsetTimestamps } from '@platformatic/kafka';
+import { installDecompression } from './decompression';
 import type { ResolvedOptions } from './options';
 
 /**
  * A platformatic consumer that never joins a group: the adapter only fetches and lists offsets
- * with it, on connections of its own. platformatic requires a group id; this one is never used
+ * with it, on connections of its own. Its decoders read every framing other clients write
+ * (see {@link installDecompression}). platformatic requires a group id; this one is never used
  * for a group request.
  */
 export function createFetcher(options: ResolvedOptions, purpose: string): Consumer {
+  installDecompression();
   return new Consumer({ ...options.base, groupId: `goka-ts-${purpose}-fetcher`, autocommit: false });
 }
 

@@ -38,6 +38,7 @@ export type { ProcessorOptions, NilHandling, RestartOptions, ProcessorConsumerOp
 export type { ErrorPolicy, FailureAction, DeadLetterAction, ErrorDecider, RetryPolicy, MessageFailure } from './error_policy';
 export { DEAD_LETTER_HEADERS, readDeadLetter } from './dead_letter';
 export type { DeadLetter } from './dead_letter';
+export type { DeadLetterPart } from './dead_letter_fit';
 export { DEFAULT_MAX_MESSAGE_BYTES } from './message_size';
 
 // Tables (advanced: the building block of views and processor tables)

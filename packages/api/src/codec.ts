@@ -13,3 +13,15 @@ export interface Codec<T> {
 
 /** The value type a codec produces. */
 export type CodecValue<C> = C extends Codec<infer T> ? T : never;
+
+/**
+ * Turns Kafka key bytes into the string keys that callbacks, tables and views use, and back. Every
+ * topic of a group graph shares the graph's key codec (`defineGroup(group, { keys })`); emitters
+ * and views take it as an option. Partitioning hashes the bytes it encodes.
+ *
+ * Keys must never collapse: `decode` must throw for bytes it cannot represent one to one (the
+ * message then goes through the processor's error policy), and `encode` must throw for a string that
+ * has no byte form, so `encode(decode(bytes))` always gives back the same bytes. The shipped ones
+ * are core's `utf8Keys` (the default: UTF-8 text, strict) and `binaryKeys` (any bytes, one char per byte).
+ */
+export type KeyCodec = Codec<string>;

@@ -1,5 +1,5 @@
 export type { Headers } from './headers';
-export type { Codec, CodecValue } from './codec';
+export type { Codec, CodecValue, KeyCodec } from './codec';
 export type { Hasher } from './hasher';
 export type { Logger } from './logger';
 export type { KafkaMessage, MessageBatch, TopicPartitionOffset } from './message';

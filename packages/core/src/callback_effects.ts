@@ -62,8 +62,11 @@ export class CallbackEffects implements ContextHost {
     for (const topic of deps.graph.joins.keys()) this.joinValues.set(topic, new Map());
   }
 
-  /** Reads the group table and joined tables for the batch's keys, one storage read per distinct key. */
-  async prefetch(keys: readonly string[]): Promise<void> {
+  /**
+   * Reads the group table and joined tables for the batch's keys, one storage read per distinct key
+   * (`undefined`: a key the key codec refused, not read).
+   */
+  async prefetch(keys: readonly (string | undefined)[]): Promise<void> {
     const reads: Promise<unknown>[] = [];
     const table = this.deps.table;
     const writes = this.writes;
@@ -75,7 +78,7 @@ export class CallbackEffects implements ContextHost {
       writes.prune(this.cacheApplied);
       const storage = table.storage;
       for (const key of keys) {
-        if (writes.has(key) || cache.has(key)) continue;
+        if (key === undefined || writes.has(key) || cache.has(key)) continue;
         cache.set(key, undefined); // reserve: one read per key
         reads.push(storage.get(key).then((v) => void cache.set(key, v)));
       }
@@ -85,7 +88,7 @@ export class CallbackEffects implements ContextHost {
       values.clear();
       const storage = joined.storage;
       for (const key of keys) {
-        if (values.has(key)) continue;
+        if (key === undefined || values.has(key)) continue;
         values.set(key, undefined);
         reads.push(storage.get(key).then((v) => void values.set(key, v)));
       }
@@ -130,10 +133,11 @@ export class CallbackEffects implements ContextHost {
         return owner.fail(new TypeError('codec returned no Buffer'), `ctx.setValue(): codec "${codec.name}" of table "${this.graph.tableTopic}" returned ${describeError(bytes)} instead of a Buffer`);
       }
     }
-    // A UTF-8 key has at most 3 bytes per UTF-16 unit: the exact size is computed only near the limit.
+    // Key codecs write at most 3 bytes per UTF-16 unit (UTF-8; binary keys 1): the exact size is
+    // computed only near the limit.
     const limit = this.options.maxMessageBytes;
     if (bytes && bytes.length + 3 * key.length > limit) {
-      const tooLarge = oversized(this.graph.tableTopic!, key, bytes.length + Buffer.byteLength(key), limit);
+      const tooLarge = oversized(this.graph.tableTopic!, key, bytes.length + this.graph.keyCodec.encode(key).length, limit);
       if (tooLarge) return owner.fail(tooLarge, `ctx.setValue(): ${tooLarge.message}`);
     }
     this.readCache.delete(key);
@@ -167,8 +171,14 @@ export class CallbackEffects implements ContextHost {
     }
     const partitions = this.deps.topicPartitions.get(target);
     if (partitions === undefined) return owner.fail(new StateError(`no partition count for ${target}`), `${call}: the partition count of the topic is unknown`);
-    const partition = this.options.hasher.partition(key, partitions);
-    const keyBytes = Buffer.from(key, 'utf8');
+    let keyBytes: Buffer;
+    try {
+      keyBytes = this.graph.keyCodec.encode(key);
+    } catch (error) {
+      return owner.fail(error, `${call}: cannot encode the key with key codec "${this.graph.keyCodec.name}": ${describeError(error)}`);
+    }
+    // The bytes, not the string, are hashed: binary keys land where other clients put them.
+    const partition = this.options.hasher.partition(keyBytes, partitions);
     const headers = mergeHeaders(this.options.defaultHeaders, options?.headers);
     let counters = this.outputStats.get(target);
     if (!counters) this.outputStats.set(target, (counters = new OutputCounters()));

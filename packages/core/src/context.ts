@@ -19,6 +19,7 @@ export interface EmitOptions {
 export interface Context<V, O, J, L, LV> {
   readonly group: string;
   readonly topic: string;
+  /** The message's key as the group's key codec decodes it (`''` for a record without key). */
   readonly key: string;
   readonly partition: number;
   readonly offset: number;

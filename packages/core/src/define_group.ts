@@ -1,4 +1,5 @@
 import type { Codec } from '@goka-ts/api';
+import { utf8Keys } from './key_codecs';
 import { deadLetterTopicOf, errorPolicyProblem, resolveRetries, type ResolvedRetries } from './error_policy';
 import type { GraphInput, GroupGraph, GroupSpec, InputEdge, InputsEdge, TableCodec, TableTopic, TopicSuffixes, VisitorHandler } from './graph';
 
@@ -46,6 +47,8 @@ export function defineGroup<
   if (!group || !TOPIC_NAME.test(group + suffixes.table)) {
     fail('the group name must be non-empty and use only letters, digits, ".", "_" and "-" (it names Kafka topics and the consumer group)');
   }
+  const keyCodec = spec.keys ?? utf8Keys;
+  if (typeof keyCodec.encode !== 'function' || typeof keyCodec.decode !== 'function') fail('`keys` needs a key codec with encode/decode, e.g. utf8Keys or binaryKeys');
   const tableTopic = spec.persist ? group + suffixes.table : undefined;
   const loopTopic = spec.loop ? group + suffixes.loop : undefined;
   const own = new Set([group + suffixes.table, group + suffixes.loop]);
@@ -120,6 +123,7 @@ export function defineGroup<
   return {
     group,
     spec,
+    keyCodec,
     inputs,
     // Both are set exactly when `persist` is, which is what their conditional types say.
     tableTopic: tableTopic as TableTopic<V>,

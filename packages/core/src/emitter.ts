@@ -6,6 +6,7 @@ import {
   type Hasher,
   type Headers,
   type KafkaClient,
+  type KeyCodec,
   type Logger,
   type Producer,
   type ProducerConfig,
@@ -13,6 +14,7 @@ import {
 } from '@goka-ts/api';
 import { ComponentLifecycle } from './component_lifecycle';
 import { murmur2Hasher } from './hasher_murmur2';
+import { utf8Keys } from './key_codecs';
 import { defaultLogger } from './logger';
 import { checkMaxMessageBytes, oversized, recordBytes } from './message_size';
 
@@ -20,6 +22,12 @@ export interface EmitterOptions {
   readonly client: KafkaClient;
   /** Must match the hasher of the processors reading the topic. Default {@link murmur2Hasher}. */
   readonly hasher?: Hasher;
+  /**
+   * Turns keys into record keys; must match the key codec of the processors reading the topic (their
+   * graph's `keys`). Default `utf8Keys`; with `binaryKeys` a key is one byte per char
+   * (`bytes.toString('latin1')`). The hasher hashes the encoded bytes.
+   */
+  readonly keys?: KeyCodec;
   /** Headers added to every record; per-emit headers win on name clashes. */
   readonly defaultHeaders?: Headers;
   readonly producer?: ProducerConfig;
@@ -61,6 +69,7 @@ export interface EmitterStats {
  */
 export class Emitter<T> {
   private readonly hasher: Hasher;
+  private readonly keys: KeyCodec;
   private readonly defaultHeaders: Headers | undefined;
   private readonly logger: Logger;
   private readonly maxMessageBytes: number;
@@ -81,6 +90,7 @@ export class Emitter<T> {
     private readonly options: EmitterOptions,
   ) {
     this.hasher = options.hasher ?? murmur2Hasher;
+    this.keys = options.keys ?? utf8Keys;
     this.defaultHeaders = options.defaultHeaders;
     this.logger = options.logger ?? defaultLogger();
     this.lifecycle = new ComponentLifecycle(`emitter for topic "${topic}"`, this.logger);
@@ -112,6 +122,7 @@ export class Emitter<T> {
   /**
    * Emits `value` (a tombstone for `null`) under `key` to the partition the hasher picks. Resolves with
    * the acknowledged partition and offset; records are batched by the producer's linger settings.
+   * Rejects when the key codec cannot encode `key`.
    */
   emit(key: string, value: T | null, options?: EmitterEmitOptions): Promise<ProduceResult> {
     if (this.finishing) return Promise.reject(this.finishedError());
@@ -168,7 +179,7 @@ export class Emitter<T> {
 
   private async send(producer: Producer, key: string, value: T | null, options: EmitterEmitOptions | undefined, flush: boolean): Promise<ProduceResult> {
     try {
-      const keyBytes = Buffer.from(key, 'utf8');
+      const keyBytes = this.keys.encode(key);
       const valueBytes = value === null ? null : this.codec.encode(value);
       const headers = options?.headers ? (this.defaultHeaders ? { ...this.defaultHeaders, ...options.headers } : options.headers) : this.defaultHeaders;
       const tooLarge = oversized(this.topic, key, recordBytes(keyBytes, valueBytes, headers), this.maxMessageBytes);

@@ -1,4 +1,4 @@
-import type { Codec } from '@goka-ts/api';
+import type { Codec, KeyCodec } from '@goka-ts/api';
 import type { Context, VisitorContext } from './context';
 import type { ErrorPolicy, ResolvedRetries, RetryPolicy } from './error_policy';
 
@@ -30,6 +30,13 @@ export type VisitorHandler<V, O> = (ctx: VisitorContext<V, O>, meta: unknown) =>
  * `loop.codec` types `loopback()` and the loop callback's message.
  */
 export interface GroupSpec<M, S, V, O, J, L, LV> {
+  /**
+   * How the keys of every topic of the group (inputs, table, loop, outputs, joins, lookups) become
+   * strings and back. Default `utf8Keys`, which sends a key that is not valid UTF-8 through the
+   * error policy; `binaryKeys` keeps any key byte for byte. Views of the group's table made with
+   * `View.of(graph)` use it too.
+   */
+  readonly keys?: KeyCodec;
   /** Input topics (topic -> codec and callback). */
   readonly inputs?: { readonly [T in keyof M]: InputEdge<M[T], Context<V, O, J, L, LV>> };
   /** Named sets of topics that share one codec and callback (Goka's `Inputs`). */
@@ -78,6 +85,8 @@ export interface PersistedGraph<V> {
   readonly group: string;
   readonly tableTopic: string;
   readonly tableCodec: Codec<V>;
+  /** The key codec of the table; `utf8Keys` when absent. */
+  readonly keyCodec?: KeyCodec;
 }
 
 /**
@@ -87,6 +96,8 @@ export interface PersistedGraph<V> {
 export interface GroupGraph<M = unknown, S = unknown, V = unknown, O = unknown, J = unknown, L = unknown, LV = unknown> {
   readonly group: string;
   readonly spec: GroupSpec<M, S, V, O, J, L, LV>;
+  /** The key codec of every topic of the group: `spec.keys`, default `utf8Keys`. */
+  readonly keyCodec: KeyCodec;
   /** Every input topic (inputs, streams and the loop), in declaration order. */
   readonly inputs: readonly GraphInput[];
   /** `<group><suffix>` when the group persists, else undefined; typed as present when `persist` is given. */

@@ -4,6 +4,7 @@ export { defineGroup, GraphError, DEFAULT_SUFFIXES } from './define_group';
 
 // Codecs and hashers
 export { stringCodec, bytesCodec, int64Codec, bigintCodec, jsonCodec } from './codecs';
+export { utf8Keys, binaryKeys, printableKey } from './key_codecs';
 export { murmur2Hasher, murmur2 } from './hasher_murmur2';
 export { fnv1aHasher, fnv1a32 } from './hasher_fnv1a';
 

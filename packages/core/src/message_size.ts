@@ -1,4 +1,5 @@
 import { RecordTooLargeError, type Headers } from '@goka-ts/api';
+import { printableKey } from './key_codecs';
 
 /**
  * Default of `maxMessageBytes`: 1 MB, librdkafka's `message.max.bytes` and just under the broker's
@@ -27,7 +28,7 @@ export function checkMaxMessageBytes(where: string, value: number | undefined): 
  */
 export function oversized(topic: string, key: Buffer | string | null, size: number, limit: number): RecordTooLargeError | undefined {
   if (size <= limit) return undefined;
-  const text = key === null ? '' : typeof key === 'string' ? key : key.toString('utf8');
+  const text = typeof key === 'string' ? key : printableKey(key);
   return new RecordTooLargeError(topic, text, size, limit, {
     detail: "raise maxMessageBytes together with the topic's max.message.bytes (and the producer's limit, e.g. librdkafka's message.max.bytes), or store large values elsewhere",
   });

@@ -116,6 +116,7 @@ export class PartitionProcessor {
           }),
         deps.transaction !== undefined,
       );
+        deps.graph.keyCodec,
     }
     this.effects = new CallbackEffects({ ...deps, output: this.output, writes: this.writes });
   }
@@ -145,10 +146,20 @@ export class PartitionProcessor {
       if (batch.highWatermark >= 0) stats.highWatermark = batch.highWatermark;
       return;
     }
-    const keys: string[] = new Array(n);
+    const keyCodec = this.graph.keyCodec;
+    const keys: (string | undefined)[] = new Array(n);
+    // Keys the key codec refused, by index: they go through the error policy in their turn.
+    let badKeys: Map<number, unknown> | undefined;
     for (let i = 0; i < n; i++) {
       const key = messages[i].key;
-      keys[i] = key === null ? '' : key.toString('utf8');
+      if (key === null) keys[i] = '';
+      else {
+        try {
+          keys[i] = keyCodec.decode(key);
+        } catch (error) {
+          (badKeys ??= new Map()).set(i, error);
+        }
+      }
     }
     await this.effects.prefetch(keys);
 
@@ -166,6 +177,15 @@ export class PartitionProcessor {
       const value = m.value;
       bytes += (m.key === null ? 0 : m.key.length) + (value === null ? 0 : value.length);
       let decoded: unknown;
+      const key = keys[i];
+      if (key === undefined) {
+        const error = badKeys!.get(i);
+        const failure = new MessageError({ group: this.group, topic, partition: this.partition, offset: m.offset }, `cannot decode the key with key codec "${keyCodec.name}": ${describeError(error)}`, {
+          cause: error,
+        });
+        if (await this.failures.settle({ kind: 'decode', message: m, error: failure, tracker, seq, counters: stats })) continue;
+        break;
+      }
       if (value === null && nil !== 'decode') {
         if (nil === 'skip') {
           tracker.done(seq);
@@ -183,7 +203,7 @@ export class PartitionProcessor {
           break;
         }
       }
-      const ctx = new ContextImpl(this.effects, tracker, seq, topic, keys[i], m.offset, m.timestamp, m.headers);
+      const ctx = new ContextImpl(this.effects, tracker, seq, topic, key, m.offset, m.timestamp, m.headers);
       let result: unknown;
       try {
         result = handler(ctx, decoded);
@@ -193,7 +213,7 @@ export class PartitionProcessor {
       }
       if (ctx.failure) {
         if (ctx.failureReported) break; // an effect failed: the processor fails, whatever the policy
-        const again = () => this.callAgain(handler, topic, keys[i], m, decoded, tracker, seq);
+        const again = () => this.callAgain(handler, topic, key, m, decoded, tracker, seq);
         if (await this.failures.handlerFailed({ kind: 'handler', message: m, error: ctx.failure, tracker, seq, counters: stats }, again)) continue;
         break;
       }

@@ -1,7 +1,9 @@
 import {
   GokaError,
+  MessageError,
   StateError,
   type Admin,
+  type KeyCodec,
   type KafkaClient,
   type Logger,
   type KafkaMessage,
@@ -14,6 +16,8 @@ import {
   type StorageBuilder,
   type TableStats,
 } from '@goka-ts/api';
+import { describeError } from './effect_holder';
+import { utf8Keys } from './key_codecs';
 import { silentLogger } from './logger';
 import { followTables, recoverTables, type ReadableTable } from './table_reader';
 
@@ -47,6 +51,14 @@ export interface PartitionTableOptions {
    * following like a Kafka error. Without it records are stored unread (decoded only when read).
    */
   readonly accept?: RecordCheck;
+  /** Turns record keys into the table's string keys. Default `utf8Keys`. */
+  readonly keys?: KeyCodec;
+  /**
+   * Told of each record whose key the key codec refuses, which is then dropped (the key it cannot
+   * name keeps nothing). Without it such a record fails the recovery or following with that
+   * MessageError, naming topic, partition and offset.
+   */
+  readonly skipKey?: (failure: MessageError) => void;
 }
 
 /** See {@link PartitionTableOptions.accept}. `key` is the record key as the table stores it. */
@@ -73,6 +85,8 @@ export class PartitionTable implements ReadableTable {
   private readonly maxWaitMs: number | undefined;
   private readonly now: () => number;
   private readonly accept: RecordCheck | undefined;
+  private readonly keys: KeyCodec;
+  private readonly skipKey: ((failure: MessageError) => void) | undefined;
 
   private store: Storage | undefined;
   private currentStatus: PartitionStatus = 'stopped';
@@ -107,6 +121,8 @@ export class PartitionTable implements ReadableTable {
     this.maxWaitMs = options.maxWaitMs;
     this.now = options.now ?? Date.now;
     this.accept = options.accept;
+    this.keys = options.keys ?? utf8Keys;
+    this.skipKey = options.skipKey;
     this.caughtUpState = newDeferred();
   }
 
@@ -311,17 +327,28 @@ export class PartitionTable implements ReadableTable {
       return;
     }
     const accept = this.accept;
-    let ops: StorageBatchOp[] = new Array(count);
+    const keys = this.keys;
+    let ops: (StorageBatchOp | undefined)[] = new Array(count);
+    let refused = false;
     for (let i = 0; i < count; i++) {
       const m = messages[i];
       // Goka reads a record without key as the empty key.
-      const key = m.key === null ? '' : m.key.toString('utf8');
+      let key = '';
+      if (m.key !== null) {
+        try {
+          key = keys.decode(m.key);
+        } catch (error) {
+          this.refuseKey(m, error);
+          refused = true;
+          continue;
+        }
+      }
       ops[i] = m.value === null ? { type: 'del', key } : { type: 'put', key, value: m.value };
     }
     // Dropped records are filtered afterwards so the loop above stays as cheap without a check.
-    if (accept) ops = ops.filter((op, i) => op.type === 'del' || accept(messages[i], op.key));
+    if (accept || refused) ops = ops.filter((op, i) => op !== undefined && (op.type === 'del' || accept === undefined || accept(messages[i], op.key)));
     const last = messages[count - 1].offset;
-    await store.writeBatch(ops, last);
+    await store.writeBatch(ops as StorageBatchOp[], last);
     this.offset = last;
     if (batch.highWatermark > this.highWatermark) this.highWatermark = batch.highWatermark;
     const now = this.now();
@@ -333,6 +360,17 @@ export class PartitionTable implements ReadableTable {
         this.logger.info('recovering table partition', this.progressFields());
       }
     }
+  }
+
+  /** A record whose key the key codec refused: skipped when the owner said so, else the reading fails. */
+  private refuseKey(record: KafkaMessage, error: unknown): void {
+    const failure = new MessageError(
+      { topic: record.topic, partition: record.partition, offset: record.offset },
+      `cannot decode the key with key codec "${this.keys.name}": ${describeError(error)}`,
+      { cause: error },
+    );
+    if (!this.skipKey) throw failure;
+    this.skipKey(failure);
   }
 
   private progressFields(): Record<string, unknown> {

@@ -1,5 +1,5 @@
 import { GokaError, StateError } from '@goka-ts/api';
-import type { ComponentState, Logger, PartitionProcessorStats, ProcessorStats } from '@goka-ts/api';
+import type { ComponentState, KeyCodec, Logger, PartitionProcessorStats, ProcessorStats } from '@goka-ts/api';
 import { Backoff, sleep } from './backoff';
 import { ComponentLifecycle, type StateListener } from './component_lifecycle';
 import { describeError } from './effect_holder';
@@ -132,14 +132,20 @@ export class Processor<M = unknown, S = unknown, V = unknown, O = unknown, J = u
     return this.lifecycle.waitFor('running');
   }
 
+  /** The key codec of the group (the graph's `keys`). */
+  get keyCodec(): KeyCodec {
+    return this.graph.keyCodec;
+  }
+
   /**
    * The group table value of `key`, including writes not yet acknowledged. Only for keys of
-   * partitions this instance owns (by the processor's hasher); others reject with a StateError.
+   * partitions this instance owns (by the processor's hasher); others reject with a StateError, and
+   * a key the graph's key codec cannot encode rejects with its error.
    */
   async get(key: string): Promise<V | undefined> {
     const run = this.activeRun('get()');
     const total = run.partitionsTotal;
-    const partition = this.options.hasher.partition(key, total);
+    const partition = this.options.hasher.partition(this.graph.keyCodec.encode(key), total);
     const pp = run.partitions.get(partition);
     if (!pp) {
       const owned = [...run.partitions.keys()].sort((a, b) => a - b).join(', ') || 'none';

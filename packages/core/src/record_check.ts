@@ -35,3 +35,19 @@ export function decodableRecords(codec: Codec<unknown>, policy: TableErrorPolicy
     }
   };
 }
+
+/**
+ * The `skipKey` of a partition table under `onError: 'skip'`: logs a record whose key the key codec
+ * refused (the record is dropped) and counts it with `onSkip`.
+ */
+export function skippedKeys(logger: Logger, onSkip: () => void): (failure: MessageError) => void {
+  return (failure) => {
+    logger.warn('skipped a table record whose key cannot be decoded (onError: skip)', {
+      topic: failure.where.topic,
+      partition: failure.where.partition,
+      offset: failure.where.offset,
+      error: failure.reason,
+    });
+    onSkip();
+  };
+}

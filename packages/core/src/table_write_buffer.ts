@@ -1,6 +1,7 @@
-import { BatchSendError, GokaError, WriteExpiredError, type ProduceResult, type ProducerRecord, type Storage, type StorageBatchOp } from '@goka-ts/api';
+import { BatchSendError, GokaError, WriteExpiredError, type KeyCodec, type ProduceResult, type ProducerRecord, type Storage, type StorageBatchOp } from '@goka-ts/api';
 import { firstFailedRecord } from './batch_failure';
 import { describeError, type EffectHolder } from './effect_holder';
+import { printableKey, utf8Keys } from './key_codecs';
 import type { RecordSender } from './partition_transaction';
 
 interface OverlayEntry {
@@ -80,6 +81,8 @@ export class TableWriteBuffer {
     /** Told when a generation went back into the buffer because its records missed their deadline. */
     private readonly onRequeue?: (keys: number) => void,
     private readonly transactional = false,
+    /** Turns the buffered keys into the record keys (the group's key codec). */
+    private readonly keyCodec: KeyCodec = utf8Keys,
   ) {
     this.current = this.newGeneration();
   }
@@ -309,7 +312,8 @@ export class TableWriteBuffer {
 
   private recordsOf(gen: Generation, notAfter?: number): ProducerRecord[] {
     const records: ProducerRecord[] = [];
-    for (const [key, value] of gen.writes) records.push({ topic: this.topic, partition: this.partition, key: Buffer.from(key), value, notAfter });
+    const keyCodec = this.keyCodec;
+    for (const [key, value] of gen.writes) records.push({ topic: this.topic, partition: this.partition, key: keyCodec.encode(key), value, notAfter });
     return records;
   }
 
@@ -336,7 +340,7 @@ function classifyFailure(records: readonly ProducerRecord[], error: unknown): Se
   if (!(error instanceof BatchSendError)) return { failure: error };
   const failed = firstFailedRecord(records, error, (e) => !(e instanceof WriteExpiredError));
   if (!failed) return { expired: true };
-  return { failure: failed.error, key: failed.record.key?.toString() };
+  return { failure: failed.error, key: failed.record.key === null ? undefined : printableKey(failed.record.key) };
 }
 
 function* mapValues(entries: IterableIterator<[string, OverlayEntry]>): IterableIterator<[string, Buffer | null]> {

@@ -6,6 +6,7 @@ import {
   type Codec,
   type ComponentState,
   type Hasher,
+  type KeyCodec,
   type KafkaClient,
   type Logger,
   type StorageBuilder,
@@ -16,9 +17,10 @@ import { memoryStorage } from '@goka-ts/storage-memory';
 import { Backoff, sleep } from './backoff';
 import { ComponentLifecycle, type StateListener } from './component_lifecycle';
 import type { PersistedGraph } from './graph';
+import { utf8Keys } from './key_codecs';
 import { murmur2Hasher } from './hasher_murmur2';
 import { defaultLogger } from './logger';
-import { decodableRecords, type TableErrorPolicy } from './record_check';
+import { decodableRecords, skippedKeys, type TableErrorPolicy } from './record_check';
 import { isConnectionFailure } from './transient';
 import { PartitionTable } from './partition_table';
 import { followTables, recoverTables } from './table_reader';
@@ -37,6 +39,13 @@ export interface ViewOptions {
   /** Must match the hasher of the table's producers. Default {@link murmur2Hasher}. */
   readonly hasher?: Hasher;
   /**
+   * How the table's keys become strings and back; must match the writer's (a processor's is its
+   * graph's `keys`). Default `utf8Keys`: a record whose key is not valid UTF-8 fails `run()` naming
+   * topic, partition and offset (with `onError: 'skip'` it is logged and skipped); `binaryKeys`
+   * reads any key. `View.of(graph)` takes the graph's.
+   */
+  readonly keys?: KeyCodec;
+  /**
    * Keep running through connection failures (a `KafkaConnectionError`, also as a cause): wait with
    * exponential backoff, then reconnect and continue from the locally applied offsets. Other errors still end `run()`.
    * Default off: a connection failure rejects `run()`.
@@ -52,7 +61,8 @@ export interface ViewOptions {
    * What to do with a table record the codec cannot decode. When set, every record is decoded as it
    * is applied (recovery and following), so a bad one is found at once and named with topic,
    * partition, offset and key: `'fail'` ends `run()` with that MessageError, `'skip'` logs it, counts
-   * it ({@link View.skippedRecords}) and leaves the key at its previous value. Unset (default, the
+   * it ({@link View.skippedRecords}) and leaves the key at its previous value (a record whose key
+   * the key codec refuses is skipped and counted too, else it fails `run()`). Unset (default, the
    * cheapest): records are stored as they are and decoded on read, where `get()` and the iterator
    * throw for a bad value, naming key and partition.
    */
@@ -71,6 +81,8 @@ export interface ViewOptions {
  * ```
  */
 export class View<T> {
+  /** The key codec of the table (see {@link ViewOptions.keys}). */
+  readonly keyCodec: KeyCodec;
   private readonly hasher: Hasher;
   private readonly storage: StorageBuilder;
   private readonly logger: Logger;
@@ -88,6 +100,7 @@ export class View<T> {
     private readonly options: ViewOptions,
   ) {
     this.hasher = options.hasher ?? murmur2Hasher;
+    this.keyCodec = options.keys ?? utf8Keys;
     this.storage = options.storage ?? memoryStorage();
     this.logger = options.logger ?? defaultLogger();
     this.lifecycle = new ComponentLifecycle(`view of table "${table}"`, this.logger);
@@ -99,8 +112,8 @@ export class View<T> {
   }
 
   /**
-   * A view of the group table of `graph`, typed and decoded by its `persist` codec. A graph without
-   * `persist` has no table and does not compile here.
+   * A view of the group table of `graph`, typed and decoded by its `persist` codec, with its key
+   * codec (`keys` in `options` wins). A graph without `persist` has no table and does not compile here.
    *
    * ```ts
    * const graph = defineGroup('counter', { inputs: { clicks: { codec: stringCodec, handler: (ctx) => ctx.setValue((ctx.value() ?? 0) + 1) } }, persist: int64Codec });
@@ -112,7 +125,7 @@ export class View<T> {
     if (graph.tableTopic === undefined || graph.tableCodec === undefined) {
       throw new TypeError(`group "${graph.group}" has no table: View.of needs a graph with \`persist\``);
     }
-    return new View(graph.tableTopic, graph.tableCodec, options);
+    return new View(graph.tableTopic, graph.tableCodec, graph.keyCodec && !options.keys ? { ...options, keys: graph.keyCodec } : options);
   }
 
   get state(): ComponentState {
@@ -169,7 +182,10 @@ export class View<T> {
     return this.lifecycle.waitFor('running', { rejectWhenEnded: true });
   }
 
-  /** The value of `key`, from the partition the hasher picks; `undefined` when absent. */
+  /**
+   * The value of `key`, from the partition the hasher picks; `undefined` when absent.
+   * @throws when the key codec cannot encode `key` (e.g. a char above `\u00ff` with `binaryKeys`).
+   */
   async get(key: string): Promise<T | undefined> {
     const table = this.tableOf(key);
     const bytes = await table.storage.get(key);
@@ -248,6 +264,7 @@ export class View<T> {
     this.partitions = description.partitions;
     const policy = this.options.onError;
     const accept = policy && decodableRecords(this.codec as Codec<unknown>, policy, this.logger, () => this.skipped++);
+    const skipKey = policy === 'skip' ? skippedKeys(this.logger, () => this.skipped++) : undefined;
     const tables = Array.from(
       { length: description.partitions },
       (_, partition) =>
@@ -260,6 +277,8 @@ export class View<T> {
           maxWaitMs: this.options.maxWaitMs,
           stalledAfterMs: this.options.stalledAfterMs,
           accept,
+          keys: this.keyCodec,
+          skipKey,
         }),
     );
     const opened = await Promise.allSettled(tables.map((table) => table.open()));
@@ -282,7 +301,8 @@ export class View<T> {
 
   private tableOf(key: string): PartitionTable {
     const tables = this.openTables();
-    return tables[this.hasher.partition(key, tables.length)];
+    // The key's bytes are hashed, as its writer hashed them.
+    return tables[this.hasher.partition(this.keyCodec.encode(key), tables.length)];
   }
 
   private openTables(): PartitionTable[] {

@@ -5,13 +5,14 @@ import {
   type Hasher,
   type Headers,
   type KafkaClient,
+  type KeyCodec,
   type Logger,
   type ProduceResult,
   type Producer,
   type Storage,
   type StorageBuilder,
 } from '@goka-ts/api';
-import { DEFAULT_SUFFIXES, murmur2Hasher, readDeadLetter, silentLogger, type DeadLetter, type GroupGraph } from '@goka-ts/core';
+import { DEFAULT_SUFFIXES, murmur2Hasher, readDeadLetter, silentLogger, utf8Keys, type DeadLetter, type GroupGraph } from '@goka-ts/core';
 import { memoryStorage } from '@goka-ts/storage-memory';
 import { MemoryKafka } from '@goka-ts/memory-kafka';
 import { StorageRegistry } from './storage_registry';
@@ -23,6 +24,12 @@ export interface TesterOptions {
   readonly partitions?: number;
   /** Maps keys to partitions; must be the hasher the components use. Default murmur2 (core's default). */
   readonly hasher?: Hasher;
+  /**
+   * Turns the keys of feed, setTableValue, tableValue and tracked records into bytes and back, and
+   * is handed to views and emitters; must be the key codec of the graphs under test (their `keys`).
+   * Default `utf8Keys`; with `binaryKeys` a key string holds one byte per char.
+   */
+  readonly keys?: KeyCodec;
   /** Builds the storages handed to components (wrapped so the tester can list them). Default in memory. */
   readonly storage?: StorageBuilder;
   /** Logger handed to components. Default silent. */
@@ -97,6 +104,7 @@ export class Tester {
   /** Storage builder for processors and views; see {@link storages}. */
   readonly storage: StorageBuilder;
   readonly hasher: Hasher;
+  readonly keys: KeyCodec;
   readonly logger: Logger;
   /** Partition count of topics the tester creates. */
   readonly partitions: number;
@@ -111,6 +119,7 @@ export class Tester {
     this.partitions = options.partitions ?? 4;
     if (!Number.isInteger(this.partitions) || this.partitions < 1) throw new RangeError(`tester: partitions must be a positive integer, got ${options.partitions}`);
     this.hasher = options.hasher ?? murmur2Hasher;
+    this.keys = options.keys ?? utf8Keys;
     this.logger = options.logger ?? silentLogger;
     this.kafka = new MemoryKafka({ maxIdleRounds: options.maxIdleRounds, now: options.now });
     this.registry = new StorageRegistry(options.storage ?? memoryStorage());
@@ -145,19 +154,20 @@ export class Tester {
     } as { client: KafkaClient; storage: StorageBuilder; hasher: Hasher; logger: Logger; startFrom: 'oldest'; maxBufferedWrites: number } & O;
   }
 
-  /** Options for a `View`: this tester's client, storage, hasher and logger. */
+  /** Options for a `View`: this tester's client, storage, hasher, key codec and logger. */
   viewOptions<O extends object = {}>(overrides?: O) {
-    return { client: this.client, storage: this.storage, hasher: this.hasher, logger: this.logger, ...overrides } as {
+    return { client: this.client, storage: this.storage, hasher: this.hasher, keys: this.keys, logger: this.logger, ...overrides } as {
       client: KafkaClient;
       storage: StorageBuilder;
       hasher: Hasher;
+      keys: KeyCodec;
       logger: Logger;
     } & O;
   }
 
-  /** Options for an `Emitter`: this tester's client, hasher and logger. */
+  /** Options for an `Emitter`: this tester's client, hasher, key codec and logger. */
   emitterOptions<O extends object = {}>(overrides?: O) {
-    return { client: this.client, hasher: this.hasher, logger: this.logger, ...overrides } as { client: KafkaClient; hasher: Hasher; logger: Logger } & O;
+    return { client: this.client, hasher: this.hasher, keys: this.keys, logger: this.logger, ...overrides } as { client: KafkaClient; hasher: Hasher; keys: KeyCodec; logger: Logger } & O;
   }
 
   /**
@@ -181,9 +191,9 @@ export class Tester {
     });
   }
 
-  /** The partition the configured hasher picks for `key` in (existing) `topic`. */
+  /** The partition the configured hasher picks for `key` (its bytes by the key codec) in (existing) `topic`. */
   partitionOf(topic: string, key: string): number {
-    return this.hasher.partition(key, this.kafka.broker.requireTopic(topic).partitions);
+    return this.hasher.partition(this.keys.encode(key), this.kafka.broker.requireTopic(topic).partitions);
   }
 
   /**
@@ -225,8 +235,8 @@ export class Tester {
     await this.waitIdle();
     const topic = this.kafka.broker.topic(table);
     if (!topic) return undefined;
-    const log = topic.log(this.hasher.partition(key, topic.partitions))!;
-    const wanted = Buffer.from(key);
+    const wanted = this.keys.encode(key);
+    const log = topic.log(this.hasher.partition(wanted, topic.partitions))!;
     const records = log.all();
     for (let i = records.length - 1; i >= 0; i--) {
       const record = records[i];
@@ -271,7 +281,7 @@ export class Tester {
     const codec = codecOrOptions && 'decode' in codecOrOptions ? codecOrOptions : bytes;
     const options = codecOrOptions && 'decode' in codecOrOptions ? maybeOptions : codecOrOptions;
     const initial = options?.from === 'oldest' ? this.kafka.broker.messages(topic) : [];
-    const tracker = new Tracker<T | Buffer>(topic, codec as Codec<T | Buffer>, initial, (push) => this.kafka.broker.onAppend(push));
+    const tracker = new Tracker<T | Buffer>(topic, codec as Codec<T | Buffer>, initial, (push) => this.kafka.broker.onAppend(push), this.keys);
     this.trackers.add(tracker as Tracker<unknown>);
     return tracker;
   }
@@ -371,7 +381,7 @@ export class Tester {
     const headers: Headers = {};
     for (const [name, header] of Object.entries(options.headers ?? {})) headers[name] = Buffer.isBuffer(header) ? header : Buffer.from(header);
     this.producerInstance ??= this.kafka.producer();
-    return this.producerInstance.send({ topic, partition, key: Buffer.from(key), value, headers, timestamp: options.timestamp });
+    return this.producerInstance.send({ topic, partition, key: this.keys.encode(key), value, headers, timestamp: options.timestamp });
   }
 
   private admin(): Admin {

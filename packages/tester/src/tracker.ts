@@ -1,11 +1,12 @@
-import type { Codec, Headers, KafkaMessage } from '@goka-ts/api';
+import type { Codec, Headers, KafkaMessage, KeyCodec } from '@goka-ts/api';
+import { printableKey, utf8Keys } from '@goka-ts/core';
 
 /** One record a {@link Tracker} saw, decoded with its codec. */
 export interface TrackedMessage<T> {
   readonly topic: string;
   readonly partition: number;
   readonly offset: number;
-  /** The key as UTF-8 text; `null` for a record without key. */
+  /** The key as the tester's key codec decodes it (UTF-8 text by default); `null` for a record without key. */
   readonly key: string | null;
   /** The decoded value; `null` for a tombstone. */
   readonly value: T | null;
@@ -36,6 +37,7 @@ export class Tracker<T> {
     private readonly codec: Codec<T>,
     initial: readonly KafkaMessage[],
     subscribe: (push: (messages: readonly KafkaMessage[]) => void) => () => void,
+    private readonly keys: KeyCodec = utf8Keys,
   ) {
     this.seen.push(...initial);
     this.unsubscribe = subscribe((messages) => {
@@ -92,6 +94,17 @@ export class Tracker<T> {
   }
 
   private decode(message: KafkaMessage): TrackedMessage<T> {
+    let key: string | null = null;
+    if (message.key !== null) {
+      try {
+        key = this.keys.decode(message.key);
+      } catch (error) {
+        throw new Error(
+          `cannot decode the key of the record at topic "${message.topic}" partition ${message.partition} offset ${message.offset} with key codec "${this.keys.name}": ${error instanceof Error ? error.message : String(error)}`,
+          { cause: error },
+        );
+      }
+    }
     let value: T | null = null;
     if (message.value !== null) {
       try {
@@ -107,7 +120,7 @@ export class Tracker<T> {
       topic: message.topic,
       partition: message.partition,
       offset: message.offset,
-      key: message.key === null ? null : message.key.toString('utf8'),
+      key,
       value,
       headers: message.headers,
       timestamp: message.timestamp,
@@ -117,7 +130,7 @@ export class Tracker<T> {
 
 function describe(message: KafkaMessage): string {
   const value = message.value === null ? 'null' : JSON.stringify(truncate(message.value.toString('utf8')));
-  return `${JSON.stringify(message.key?.toString('utf8') ?? null)} -> ${value} (partition ${message.partition}, offset ${message.offset})`;
+  return `${message.key === null ? 'null' : JSON.stringify(printableKey(message.key))} -> ${value} (partition ${message.partition}, offset ${message.offset})`;
 }
 
 function truncate(text: string): string {

@@ -1,7 +1,10 @@
-import { MessageError, RecordTooLargeError, type KafkaMessage, type MessageBatch } from '@goka-ts/api';
+import { GokaError, MessageError, RecordTooLargeError, type KafkaMessage, type MessageBatch, type ProducerRecord } from '@goka-ts/api';
 import { memoryStorage } from '@goka-ts/storage-memory';
 import { int64Codec, jsonCodec, stringCodec } from '../src/codecs';
 import { DEAD_LETTER_HEADERS, deadLetterTopics, readDeadLetter } from '../src/dead_letter';
+import { wireBytes } from '../src/dead_letter_fit';
+import { recordBytes } from '../src/message_size';
+import { isTransientFailure } from '../src/transient';
 import { defineGroup } from '../src/define_group';
 import { Emitter } from '../src/emitter';
 import type { MessageFailure } from '../src/error_policy';
@@ -376,6 +379,84 @@ describe('oversized records', () => {
     expect(failures[0].message).toMatch(/offset 0: ctx.setValue\(\): record of key "k0" for topic "big-table" is 1200002 bytes, over the limit of 1000000 bytes/);
   });
 });
+
+describe('dead letters over the limit', () => {
+  /** An undecodable record of `bytes` bytes at offset 0, then a good one. */
+  const input = (bytes: number) => batch('in', ['x'.repeat(bytes), '{"n":1}']);
+
+  it('are cut to fit the limit and parked, and the partition goes on', async () => {
+    const { pp, producer, failures } = await setup(summing(), { onError: { deadLetter: 'dlq' } });
+    await pp.processBatch(input(5_000_000));
+    const [letter] = producer.records('dlq');
+    expect(wireBytes(letter)).toBe(1_000_000); // maxMessageBytes: the topic's limit was not read here
+    expect(letter.value!.toString()).toBe('x'.repeat(letter.value!.length));
+    expect(readDeadLetter({ ...letter, headers: letter.headers!, offset: 0, timestamp: 0 })).toMatchObject({
+      source: { topic: 'in', partition: 0, offset: 0 },
+      // key "k0", the value, header "trace" and the goka.dlq.* headers of the whole dead letter
+      truncated: { parts: ['value'], originalSize: 2 + 5_000_000 + 'trace'.length + 2 + wholeDeadLetterHeaderBytes(letter) },
+    });
+    producer.ack();
+    await settle();
+    expect(failures).toEqual([]);
+    expect(committed(pp)).toEqual({ in: 2 });
+    expect(pp.stats().input.in).toMatchObject({ count: 2, deadLettered: 1 });
+  });
+
+  it('at-least-once: one the broker rejects as too large anyway is sent again, smaller, and the offset waits for it', async () => {
+    const { pp, producer, failures, logger } = await setup(summing(), { onError: { deadLetter: 'dlq' } });
+    await pp.processBatch(input(2_000_000));
+    producer.ackWhere((r) => r.topic !== 'dlq');
+    producer.fail(new GokaError('send failed', { cause: new RecordTooLargeError('dlq', 'k0', 1_000_000, 999_000) }));
+    await settle();
+    expect(failures).toEqual([]);
+    expect(committed(pp)).toEqual({});
+    const [again] = producer.pending.map((p) => p.record);
+    expect(again.topic).toBe('dlq');
+    expect(wireBytes(again)).toBe(750_000);
+    expect(again.headers?.[DEAD_LETTER_HEADERS.truncatedReason]?.toString()).toMatch(/lowered to 750000 after the client or broker rejected a dead letter of 1000000 bytes/);
+    expect(logger.lines.some((l) => l.message.startsWith('a dead letter was rejected as too large'))).toBe(true);
+    producer.ack();
+    await settle();
+    expect(committed(pp)).toEqual({ in: 2 });
+    expect(pp.stats().input.in.deadLettered).toBe(1);
+  });
+
+  it('exactly-once: a rejection fails the run with an aborted transaction, a transient failure, and the restart parks it smaller', async () => {
+    const options = { onError: { deadLetter: 'dlq' }, guarantee: 'exactly-once', transactionalIdPrefix: 'p-' } as const;
+    const { pp, producer, failures } = await setup(summing(), options);
+    await pp.processBatch(input(2_000_000));
+    producer.fail(new RecordTooLargeError('dlq', 'k0', 1_000_000, 999_000));
+    await settle();
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toBeInstanceOf(MessageError);
+    expect(failures[0].message).toMatch(
+      /^group "sum", topic "in", partition 0, offset 0: transaction of "p-sum-0" aborted: sending to dead-letter topic "dlq" failed: .* the dead letter is sent again, smaller, after the restart$/,
+    );
+    expect(isTransientFailure(failures[0])).toBe(true);
+    expect(committed(pp)).toEqual({});
+  });
+
+  it('fail the processor when nothing smaller can be sent', async () => {
+    const { pp, producer, failures } = await setup(summing(), { onError: { deadLetter: 'dlq' } });
+    await pp.processBatch(batch('in', ['{oops']));
+    // Each rejection lowers the limit by a quarter, until not even the goka.dlq headers fit.
+    let rejections = 0;
+    for (; rejections < 20 && failures.length === 0; rejections++) {
+      producer.fail(new RecordTooLargeError('dlq', 'k0', 700, 600));
+      await settle();
+    }
+    expect(rejections).toBeLessThan(10);
+    expect(failures).toHaveLength(1);
+    expect(failures[0].message).toMatch(/offset 0: (cannot park the message in dead-letter topic "dlq"|sending to dead-letter topic "dlq" failed)/);
+    expect(committed(pp)).toEqual({});
+  });
+});
+
+/** Bytes of the goka.dlq.* headers a dead letter had before it was cut. */
+function wholeDeadLetterHeaderBytes(letter: ProducerRecord): number {
+  const cut = new Set<string>([DEAD_LETTER_HEADERS.truncated, DEAD_LETTER_HEADERS.originalSize, DEAD_LETTER_HEADERS.truncatedReason]);
+  return recordBytes(null, null, Object.fromEntries(Object.entries(letter.headers!).filter(([name]) => name.startsWith('goka.dlq.') && !cut.has(name))));
+}
 
 describe('error policy validation', () => {
   it.each([

@@ -2,7 +2,7 @@
 import { buf, collect, keysOf, utf8Order, describeStorageSuite, type DescribeStorageOptions, type StorageFactory, type StorageSuite } from './suite';
 
 /**
- * Registers the storage conformance tests of values: byte-exact storage (empty, binary, large, unicode and empty keys), absent keys, overwrites, deletes, many keys, concurrent use and partitions kept apart,
+ * Registers the storage conformance tests of values: byte-exact storage (empty, binary, large, unicode, binary and empty keys), absent keys, overwrites, deletes, many keys, concurrent use and partitions kept apart,
  * alone (`describeStorage` registers every concern).
  */
 export function describeStorageValues(name: string, factory: StorageFactory, options: DescribeStorageOptions): void {
@@ -11,7 +11,7 @@ export function describeStorageValues(name: string, factory: StorageFactory, opt
 
 /** The tests of {@link describeStorageValues} inside a suite that already has its hooks. */
 export function storageValuesTests(suite: StorageSuite): void {
-  const { fresh, ctx, timeout, largeBytes, manyKeys } = suite;
+  const { fresh, ctx, timeout, largeBytes, manyKeys, options } = suite;
   describe('values', () => {
     it('stores and returns values, byte for byte', async () => {
       const s = await fresh();
@@ -96,6 +96,33 @@ export function storageValuesTests(suite: StorageSuite): void {
       const inRange = sorted.filter((k) => utf8Order(k, 'ä') >= 0 && utf8Order(k, '😀') < 0);
       expect(inRange).toEqual(['ä', 'é', 'ﬀ', '日本', '\uFFFF', '𝄞x'].sort(utf8Order));
       expect(keysOf(await collect(s, { gte: 'ä', lt: '😀' }))).toEqual(inRange);
+    }, timeout);
+
+    it('keeps binary keys (one char per byte, as core binaryKeys) apart and in byte order, also after a reopen', async () => {
+      // Keys that are not UTF-8 are held as latin1 strings; a backend that stores strings as UTF-8
+      // must give them back unchanged, and UTF-8 keeps code point order, so the order is byte order.
+      const latin1 = (bytes: number[]): string => Buffer.from(bytes).toString('latin1');
+      const raw = [[0xff, 0xfe], [0xff, 0xfd], [0xff], [0x00], [0x00, 0x00], [0x7f], [0x80], [0xc3, 0xa4], [0xc3], [0xef, 0xbf, 0xbd], [0x61, 0xff, 0x62]];
+      for (let b = 0; b < 256; b += 17) raw.push([0x42, b]);
+      const keys = raw.map(latin1);
+      const topic = ctx.newTopic();
+      const s = await ctx.open(topic);
+      await s.writeBatch(keys.map((key, i) => ({ type: 'put', key, value: Buffer.from([i]) })), 7);
+      const byteOrder = [...raw].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))).map(latin1);
+      const check = async (storage: typeof s): Promise<void> => {
+        for (const [i, key] of keys.entries()) expect(await storage.get(key)).toEqual(Buffer.from([i]));
+        expect(await storage.has(latin1([0xff, 0xfc]))).toBe(false);
+        expect(await storage.has('\uFFFD\uFFFD')).toBe(false);
+        const entries = await collect(storage);
+        expect(keysOf(entries)).toEqual(byteOrder);
+        for (const [key] of entries) expect([...Buffer.from(key, 'latin1')]).toEqual(raw[keys.indexOf(key)]);
+        expect(keysOf(await collect(storage, { gte: latin1([0x80]), lt: latin1([0xff, 0xfe]) }))).toEqual(byteOrder.filter((k) => k >= latin1([0x80]) && k < latin1([0xff, 0xfe])));
+      };
+      await check(s);
+      if (options.persistent) {
+        await s.close();
+        await check(await ctx.open(topic));
+      }
     }, timeout);
 
     it('handles large values', async () => {

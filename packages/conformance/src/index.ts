@@ -16,3 +16,4 @@ export { brokersFromEnv } from './client/harness';
 export type { WaitForOptions } from './polling';
 export { produceWithJava, kafkaLibsDir } from './java_producer';
 export type { JavaRecord, JavaCompression } from './java_producer';
+export { produceWithLibrdkafka } from './librdkafka_producer';

@@ -22,6 +22,11 @@ export interface DescribeClientOptions {
   readonly heartbeatIntervalMs?: number;
   /** Replication factor of the topics the suite creates. Default 1. */
   readonly replicationFactor?: number;
+  /**
+   * Batch codecs the client cannot decompress (kafkajs without a zstd codec registered). Default none.
+   * The suite then expects reading such batches to fail with an error that names the codec.
+   */
+  readonly unreadableCodecs?: ReadonlyArray<'gzip' | 'snappy' | 'lz4' | 'zstd'>;
 }
 
 /** Reads `KAFKA_BROKERS` (comma separated); the suite fails with this message when it is missing. */

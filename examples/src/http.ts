@@ -1,13 +1,9 @@
-import http from 'node:http';
+import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createLimitedServer, HttpError, parseRequestTarget, readRequestBody, serverLimits, type ServerLimits } from '@goka-ts/web';
 
-/** An error with the HTTP status it should be answered with; its message is shown to the client. */
-export class HttpError extends Error {
-  constructor(readonly status: number, message: string) {
-    super(message);
-    this.name = 'HttpError';
-  }
-}
+// The web package's error, so the request-target parser's and body reader's 4xx answer like ours.
+export { HttpError };
 
 /** What a route returns: status and a JSON-serialisable body. */
 export interface JsonResponse {
@@ -29,11 +25,7 @@ export async function readJsonBody(req: http.IncomingMessage, limitBytes = DEFAU
   if (!/^application\/json\b/i.test(type)) {
     throw new HttpError(415, `expected a JSON body (Content-Type: application/json), got ${type ? `"${type}"` : 'none'}`);
   }
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limitBytes) {
-    throw new HttpError(413, `request body of ${declared} bytes exceeds the limit of ${limitBytes} bytes`);
-  }
-  const body = await readLimited(req, limitBytes);
+  const body = await readRequestBody(req, limitBytes);
   const text = body.toString('utf8');
   if (text.trim() === '') throw new HttpError(400, 'request body is empty; expected a JSON object');
   try {
@@ -44,62 +36,35 @@ export async function readJsonBody(req: http.IncomingMessage, limitBytes = DEFAU
 }
 
 /**
- * Collects the body, failing with 413 as soon as it passes the limit (chunked bodies carry no length
- * up front). Reading stops there without destroying the socket, so the 413 answer still arrives.
+ * A node:http server that answers every request with JSON. Handler errors become
+ * `{ "error": message }` with the HttpError's status, or 500 for anything unexpected; a malformed
+ * request target gets 400 before the handler is called. `limits` (timeouts, connection cap) default
+ * to `@goka-ts/web`'s `DEFAULT_SERVER_LIMITS`.
  */
-function readLimited(req: http.IncomingMessage, limitBytes: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limitBytes) {
-        cleanup();
-        req.pause();
-        reject(new HttpError(413, `request body exceeds the limit of ${limitBytes} bytes`));
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = () => {
-      cleanup();
-      resolve(Buffer.concat(chunks));
-    };
-    const onError = (error: Error) => {
-      cleanup();
-      reject(new HttpError(400, `could not read the request body: ${error.message}`));
-    };
-    const cleanup = () => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onError);
-    };
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onError);
-  });
+export function createJsonServer(handler: JsonHandler, options: { limits?: Partial<ServerLimits> } = {}): http.Server {
+  return createLimitedServer((req, res) => void respond(handler, req, res), serverLimits(options.limits));
 }
 
-/**
- * A node:http server that answers every request with JSON. Handler errors become
- * `{ "error": message }` with the HttpError's status, or 500 for anything unexpected.
- */
-export function createJsonServer(handler: JsonHandler): http.Server {
-  return http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    handler(req, url).then(
-      (response) => writeJson(res, response.status, response.body),
-      (error: unknown) => {
-        if (error instanceof HttpError) {
-          // The body may be partly unread (e.g. too large): close the connection rather than drain it.
-          res.setHeader('Connection', 'close');
-          writeJson(res, error.status, { error: error.message });
-        } else {
-          writeJson(res, 500, { error: `internal error: ${error instanceof Error ? error.message : String(error)}` });
-        }
-      },
-    );
-  });
+async function respond(handler: JsonHandler, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  let answer: JsonResponse;
+  try {
+    answer = await handler(req, parseRequestTarget(req.url));
+  } catch (error) {
+    if (error instanceof HttpError) {
+      // The body may be partly unread (e.g. too large): close the connection rather than drain it.
+      res.setHeader('Connection', 'close');
+      answer = { status: error.status, body: { error: error.message } };
+    } else {
+      answer = { status: 500, body: { error: `internal error: ${error instanceof Error ? error.message : String(error)}` } };
+    }
+  }
+  try {
+    writeJson(res, answer.status, answer.body);
+  } catch (error) {
+    // A body JSON cannot represent (a bigint, a cycle) must not become an unhandled rejection.
+    if (!res.headersSent) writeJson(res, 500, { error: `internal error: ${error instanceof Error ? error.message : String(error)}` });
+    else res.destroy();
+  }
 }
 
 function writeJson(res: http.ServerResponse, status: number, body: unknown): void {

@@ -5,10 +5,9 @@
  * metrics, prints what they show and exits; with `--serve` it keeps both up (the monitor on `PORT`,
  * default 8080, the metrics on `METRICS_PORT`, default 9464) until Ctrl-C.
  */
-import http from 'node:http';
 import { Emitter, int64Codec, Processor, stringCodec, View } from '@goka-ts/core';
 import { GokaMetrics } from '@goka-ts/prometheus';
-import { MonitorServer } from '@goka-ts/web';
+import { createLimitedServer, MonitorServer } from '@goka-ts/web';
 import { Registry } from 'prom-client';
 import { createExampleClient, type ExampleClient } from '../client';
 import { mainSettings, aborted, runMain, signalOnTermination, topicPrefix, type MainOptions } from '../cli';
@@ -35,7 +34,7 @@ export async function startMonitoring(kafka: ExampleClient, prefix: string, port
   const registry = new Registry();
   const metrics = new GokaMetrics({ registry });
   const monitor = new MonitorServer({ port: ports.monitor, title: 'goka-ts monitoring example' });
-  const metricsServer = http.createServer((req, res) => {
+  const metricsServer = createLimitedServer((req, res) => {
     if (req.url !== '/metrics') {
       res.writeHead(404).end();
       return;

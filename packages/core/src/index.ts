@@ -29,6 +29,8 @@ export { View } from './view';
 export type { ViewOptions, ViewReconnectOptions } from './view';
 export type { StateListener } from './component_lifecycle';
 export type { TableErrorPolicy } from './record_check';
+export { TableDecodeError } from './table_decode_error';
+export type { TableValueLocation } from './table_decode_error';
 
 // Processor
 export { Processor } from './processor';

@@ -12,6 +12,7 @@ import type { PartitionTable } from './partition_table';
 import type { ResolvedProcessorOptions } from './processor_options';
 import type { PartitionTransaction, RecordSender } from './partition_transaction';
 import { InputCounters, snapshotAll } from './processor_stats';
+import { decodeTableValue } from './table_decode_error';
 import { TableWriteBuffer } from './table_write_buffer';
 import { VisitorContextImpl, VisitRun } from './visitor_context';
 
@@ -381,7 +382,8 @@ export class PartitionProcessor {
     if (!codec || !table || !this.writes) throw new StateError(`group "${this.group}" has no table: add \`persist\` to the group to use get()`);
     let bytes = this.writes.get(key);
     if (bytes === undefined) bytes = await table.storage.get(key);
-    return bytes === undefined || bytes === null ? undefined : codec.decode(bytes);
+    if (bytes === undefined || bytes === null) return undefined;
+    return decodeTableValue(codec, bytes, { reader: `processor "${this.group}"`, table: table.topic, partition: this.partition, key });
   }
 
   /**

@@ -1,5 +1,4 @@
 import {
-  GokaError,
   StateError,
   UnknownTopicError,
   type Admin,
@@ -23,6 +22,7 @@ import { defaultLogger } from './logger';
 import { decodableRecords, skippedKeys, type TableErrorPolicy } from './record_check';
 import { isConnectionFailure } from './transient';
 import { PartitionTable } from './partition_table';
+import { decodeTableValue } from './table_decode_error';
 import { followTables, recoverTables } from './table_reader';
 
 export interface ViewReconnectOptions {
@@ -311,14 +311,7 @@ export class View<T> {
   }
 
   private decode(bytes: Buffer, key: string, partition: number): T {
-    try {
-      return this.codec.decode(bytes);
-    } catch (err) {
-      throw new GokaError(
-        `view of table "${this.table}": cannot decode the value of key ${JSON.stringify(key)} (partition ${partition}) with codec "${this.codec.name}": ${(err as Error)?.message ?? err}`,
-        { cause: err },
-      );
-    }
+    return decodeTableValue(this.codec, bytes, { reader: `view of table "${this.table}"`, table: this.table, partition, key });
   }
 
   private setState(state: ComponentState): void {

@@ -87,8 +87,11 @@ function sameOrigin(origin: string, host: string | undefined): boolean {
   if (host === undefined) return false;
   try {
     const url = new URL(origin);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && url.host === new URL(`http://${host}`).host;
+    // A Host header with more than host and port (a path, user info) names no origin at all.
+    const own = new URL(`http://${host}`);
+    if (own.pathname !== '/' || own.search !== '' || own.hash !== '' || own.username !== '' || own.password !== '') return false;
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.host === own.host;
   } catch {
-    return false; // "null" and other opaque origins
+    return false; // "null" and other opaque origins, a malformed Origin or Host
   }
 }

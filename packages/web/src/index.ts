@@ -5,6 +5,10 @@
 export { MonitorServer } from './monitor_server';
 export type { MonitorServerOptions } from './monitor_server';
 export { HttpError } from './http_error';
+export { parseRequestTarget } from './request_target';
+export { readRequestBody } from './request_body';
+export { createLimitedServer, serverLimits, DEFAULT_SERVER_LIMITS } from './server_limits';
+export type { ServerLimits } from './server_limits';
 export type { MonitorRoute, RouteHandler, RouteOptions } from './routes';
 export type { ActionStatus } from './action_runner';
 export type { ActionSpec, MonitoredProcessor, MonitoredView } from './sources';

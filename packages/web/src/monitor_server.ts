@@ -1,5 +1,6 @@
-import http from 'node:http';
+import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { TableDecodeError } from '@goka-ts/core';
 import { AccessGuard } from './access_guard';
 import { ActionRunner, type ActionStatus } from './action_runner';
 import { buildFleetGraph, STALE_INTERVALS } from './fleet_graph';
@@ -10,7 +11,10 @@ import { HttpError } from './http_error';
 import { toJson } from './json_value';
 import { actionsPage, indexPage, processorPage, queryPage, viewPage } from './pages';
 import type { HtmlPage } from './page_shell';
+import { readRequestBody } from './request_body';
+import { parseRequestTarget } from './request_target';
 import { RouteTable, type MonitorRoute, type RouteHandler, type RouteOptions } from './routes';
+import { createLimitedServer, serverLimits, type ServerLimits } from './server_limits';
 import type { ActionSpec, MonitoredProcessor, MonitoredView } from './sources';
 
 /** Options of {@link MonitorServer}. */
@@ -44,10 +48,13 @@ export interface MonitorServerOptions {
    * fleet API answers 404.
    */
   readonly fleet?: FleetOptions;
+  /**
+   * Timeouts, connection cap and size limits of the server; unset ones are
+   * {@link DEFAULT_SERVER_LIMITS}'s (headers within 10 s, a request within 30 s, 256 connections, a
+   * body of at most 64 KiB).
+   */
+  readonly limits?: Partial<ServerLimits>;
 }
-
-/** Largest request body accepted (an action's start value). */
-const BODY_LIMIT_BYTES = 64 * 1024;
 
 /**
  * Goka's web package for goka-ts: a monitor of processors and views (an index, a page per component,
@@ -59,7 +66,8 @@ const BODY_LIMIT_BYTES = 64 * 1024;
  * `stats()`), `GET /api/query?source=view:<table>|processor:<group>&key=<key>`, `GET /api/actions`,
  * `GET /api/fleet` (with the `fleet` option: the graph of every service sending heartbeats),
  * `POST /api/actions/:name/start` (`{ "value": "..." }`) and `/stop`. Errors answer
- * `{ "error": "..." }` with a 4xx status.
+ * `{ "error": "..." }` with a 4xx status; a malformed request is never answered with a 5xx. A stored
+ * value the table's codec cannot decode is answered 500 with where it is (see the README).
  */
 export class MonitorServer {
   private readonly processors = new Map<string, MonitoredProcessor>();
@@ -71,6 +79,7 @@ export class MonitorServer {
   private readonly routes = new RouteTable();
   private server: http.Server | undefined;
   private readonly fleet: FleetReader | undefined;
+  private readonly limits: ServerLimits;
 
   constructor(private readonly options: MonitorServerOptions = {}) {
     this.title = options.title ?? 'goka-ts';
@@ -78,6 +87,7 @@ export class MonitorServer {
     this.guard = new AccessGuard(options.token, options.allowedHosts ?? AccessGuard.defaultHosts(this.host));
     for (const r of options.routes ?? []) this.routes.add(r);
     this.fleet = options.fleet && new FleetReader(options.fleet);
+    this.limits = serverLimits(options.limits);
   }
 
   /**
@@ -118,7 +128,7 @@ export class MonitorServer {
   /** Starts serving; resolves with the base URL, e.g. `http://127.0.0.1:8080`. */
   async listen(): Promise<string> {
     if (this.server) throw new Error('monitor: listen() was called already');
-    const server = http.createServer((req, res) => void this.handle(req, res));
+    const server = createLimitedServer((req, res) => void this.handle(req, res), this.limits);
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -147,25 +157,29 @@ export class MonitorServer {
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     try {
       this.guard.checkHost(req);
-      const url = new URL(req.url ?? '/', 'http://monitor');
-      const route = this.routes.find(req.method ?? 'GET', url.pathname);
-      if (route === 'wrong-method') throw new HttpError(405, `${req.method} is not allowed on ${url.pathname}`);
+      const url = parseRequestTarget(req.url);
+      // Repeated slashes are merged, for extra routes as for the monitor's pages: //api/components is /api/components.
+      const pathname = url.pathname.replace(/\/{2,}/g, '/');
+      const route = this.routes.find(req.method ?? 'GET', pathname);
+      if (route === 'wrong-method') throw new HttpError(405, `${req.method} is not allowed on ${pathname}`);
       if (route) {
         if (route.requireToken) this.guard.checkProtected(req);
         return await route.handler(req, res, url);
       }
-      const path = url.pathname.split('/').filter(Boolean).map(decodePathPart);
+      const path = pathname.split('/').filter(Boolean).map(decodePathPart);
       if (path[0] === 'api') return await this.api(req, res, path.slice(1), url);
       if (req.method !== 'GET') throw new HttpError(405, `${req.method} is not allowed here`);
       return this.html(res, this.page(path));
     } catch (error) {
-      const status = error instanceof HttpError ? error.status : 500;
-      const message = error instanceof Error ? error.message : String(error);
-      if (!res.headersSent) {
-        const headers = error instanceof HttpError ? error.headers : {};
-        res.writeHead(status, { ...SECURITY_HEADERS, ...headers, 'Content-Type': 'application/json; charset=utf-8' });
-        res.end(toJson({ error: message }));
-      } else res.destroy();
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      const answer = errorAnswer(error);
+      // A body left unread (refused before it was read, or too large) is not drained: the connection ends.
+      const close = req.complete ? {} : { Connection: 'close' };
+      res.writeHead(answer.status, { ...SECURITY_HEADERS, ...answer.headers, ...close, 'Content-Type': 'application/json; charset=utf-8' });
+      res.end(toJson(answer.body));
     }
   }
 
@@ -241,6 +255,7 @@ export class MonitorServer {
       try {
         value = await processor.get(key);
       } catch (error) {
+        if (error instanceof TableDecodeError) throw error;
         // Keys of partitions another instance owns, or a processor that is not running.
         throw new HttpError(409, error instanceof Error ? error.message : String(error));
       }
@@ -256,7 +271,7 @@ export class MonitorServer {
       return action.current;
     }
     if (verb !== 'start') throw new HttpError(404, `actions can be started or stopped, not "${verb}"`);
-    const body = await readJsonObject(req);
+    const body = await readJsonObject(req, this.limits.maxBodyBytes);
     const value = body.value ?? '';
     if (typeof value !== 'string') throw new HttpError(400, `"value" must be a string, got ${typeof value}`);
     if (!action.start(value)) throw new HttpError(409, `action "${name}" is running; stop it first`);
@@ -294,16 +309,9 @@ const SECURITY_HEADERS = {
   'Referrer-Policy': 'no-referrer',
 } as const;
 
-/** An optional JSON object body, at most {@link BODY_LIMIT_BYTES}; an empty body is `{}`. */
-async function readJsonObject(req: http.IncomingMessage): Promise<Record<string, unknown>> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > BODY_LIMIT_BYTES) throw new HttpError(413, `request body exceeds ${BODY_LIMIT_BYTES} bytes`);
-    chunks.push(chunk);
-  }
-  const text = Buffer.concat(chunks).toString('utf8').trim();
+/** An optional JSON object body, at most `limit` bytes; an empty body is `{}`. */
+async function readJsonObject(req: http.IncomingMessage, limit: number): Promise<Record<string, unknown>> {
+  const text = (await readRequestBody(req, limit)).toString('utf8').trim();
   if (text === '') return {};
   let body: unknown;
   try {
@@ -313,6 +321,19 @@ async function readJsonObject(req: http.IncomingMessage): Promise<Record<string,
   }
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'request body must be a JSON object');
   return body as Record<string, unknown>;
+}
+
+/**
+ * Status, headers and JSON body of a failed request. A stored value that cannot be decoded is the
+ * server's problem, not the request's: 500, with where the value is so an operator can find it.
+ */
+function errorAnswer(error: unknown): { status: number; headers: Readonly<Record<string, string>>; body: Record<string, unknown> } {
+  if (error instanceof HttpError) return { status: error.status, headers: error.headers, body: { error: error.message } };
+  if (error instanceof TableDecodeError) {
+    const cause = error.cause instanceof Error ? error.cause.message : String(error.cause);
+    return { status: 500, headers: {}, body: { error: error.message, undecodable: { table: error.table, partition: error.partition, key: error.key, codec: error.codec, cause } } };
+  }
+  return { status: 500, headers: {}, body: { error: error instanceof Error ? error.message : String(error) } };
 }
 
 function decodePathPart(part: string): string {

@@ -4,7 +4,8 @@
  * See {@link Service} and {@link serviceMain}.
  */
 export { Service, ComponentFailedError } from './service';
-export type { ServiceState, ServiceExit, CreateServiceOptions } from './service';
+export type { ServiceState, ServiceExit, CreateServiceOptions, RunHooks } from './service';
+export type { ServiceTask, ServiceTaskRun } from './service_task';
 export { serviceMain } from './service_main';
 export type { ServiceMainOptions } from './service_main';
 export { parseServiceConfig, serviceHelp, ConfigError, SERVICE_FLAGS, CLIENT_KINDS } from './config';

@@ -19,6 +19,7 @@ import { createClient, storageFactory, type StorageFactory } from './adapters';
 import { componentLabel, type AnyProcessor, type ServiceComponent } from './component';
 import { parseServiceConfig, type ParseConfigOptions, type ServiceConfig } from './config';
 import { HeartbeatWriter } from './heartbeat_writer';
+import { taskLabel, type ServiceTask, type ServiceTaskRun } from './service_task';
 import { startLayers } from './start_order';
 import { addServiceRoutes, type HealthReport } from './service_routes';
 
@@ -33,6 +34,12 @@ export interface ServiceExit {
   readonly error?: unknown;
   /** The stop took longer than the grace period (or a second signal came) and was cut short. */
   readonly forced?: boolean;
+}
+
+/** What {@link Service.run} takes. */
+export interface RunHooks {
+  /** Called once every component runs (and every task was started), e.g. to print `service.url`. */
+  readonly onRunning?: (service: Service) => void;
 }
 
 /** A component failure, naming the component. */
@@ -69,8 +76,12 @@ export interface CreateServiceOptions extends ParseConfigOptions {
  */
 export class Service {
   private readonly components: ServiceComponent[] = [];
+  private readonly tasks: ServiceTask[] = [];
+  private readonly taskRuns: Promise<void>[] = [];
   private currentState: ServiceState = 'idle';
+  // `abort` ends the components' runs once they stopped; `stopBegun` tells tasks a stop began.
   private readonly abort = new AbortController();
+  private readonly stopBegun = new AbortController();
   private readonly runs = new Map<ServiceComponent, Promise<void>>();
   private layers: ServiceComponent[][] = [];
   private heartbeats: HeartbeatWriter | undefined;
@@ -130,6 +141,14 @@ export class Service {
     return this.baseUrl;
   }
 
+  /**
+   * Aborts when the service begins to stop: a signal, a failure, {@link stop} or a task's end. Tasks
+   * get it; other work beside the service can race it too.
+   */
+  get stopSignal(): AbortSignal {
+    return this.stopBegun.signal;
+  }
+
   /** The start layers once started, by component label; stops go through them in reverse. */
   get startOrder(): readonly (readonly string[])[] {
     return this.layers.map((layer) => layer.map(componentLabel));
@@ -172,6 +191,20 @@ export class Service {
     return emitter;
   }
 
+  /**
+   * Adds a task: work of the application beside the components, such as an HTTP API of its own or a
+   * one-shot job (see {@link ServiceTaskRun} for how its end ends the service). Tasks start after
+   * every component runs and the first heartbeats are out, and stop first, before emitters finish,
+   * so a task can use every component until its signal aborts. A task's failure fails the service
+   * like a component's, named `task "<name>"`. Only before {@link start}.
+   */
+  task(name: string, run: ServiceTaskRun): this {
+    if (this.currentState !== 'idle') throw new Error(`service "${this.config.service}": tasks can be added only before start (state: ${this.currentState})`);
+    if (this.tasks.some((t) => t.name === name)) throw new Error(`service "${this.config.service}": ${taskLabel({ name })} is added already`);
+    this.tasks.push({ name, run });
+    return this;
+  }
+
   /** Adds a component built elsewhere. Only before {@link start}. */
   add(component: AnyProcessor | View<unknown> | Emitter<unknown>): this {
     if (this.currentState !== 'idle') throw new Error(`service "${this.config.service}": components can be added only before start (state: ${this.currentState})`);
@@ -187,9 +220,9 @@ export class Service {
   }
 
   /**
-   * Starts the web server, every component in order (each layer once the one before runs) and the
-   * heartbeats. Resolves when every component runs; on a failure stops what started and rejects
-   * with a {@link ComponentFailedError} naming the component.
+   * Starts the web server, every component in order (each layer once the one before runs), the
+   * heartbeats and then the tasks. Resolves when every component runs; on a failure stops what
+   * started and rejects with a {@link ComponentFailedError} naming the component.
    */
   async start(): Promise<void> {
     if (this.currentState !== 'idle') throw new Error(`service "${this.config.service}": start() in state ${this.currentState}`);
@@ -217,6 +250,7 @@ export class Service {
         await this.untilFailure(heartbeats.start());
       }
       if (this.currentState === 'starting') this.currentState = 'running';
+      for (const t of this.tasks) this.launchTask(t);
     } catch (error) {
       const failure = error instanceof ComponentFailedError ? error : new ComponentFailedError(`service "${this.config.service}"`, error);
       this.fail(failure);
@@ -226,9 +260,10 @@ export class Service {
   }
 
   /**
-   * Stops gracefully in reverse start order: emitters drain first, then the processors and views
-   * layer by layer, then heartbeats (a tombstone per component after a clean stop) and the web
-   * server. Safe to call more than once.
+   * Stops gracefully: tasks first (their signal aborts and the service waits for them), then in
+   * reverse start order: emitters drain, then the processors and views layer by layer, then
+   * heartbeats (a tombstone per component after a clean stop) and the web server. Safe to call more
+   * than once.
    */
   stop(): Promise<void> {
     this.stopping ??= this.shutdown();
@@ -237,19 +272,20 @@ export class Service {
 
   /**
    * Starts, runs until SIGTERM/SIGINT (handled once: a second signal, or a stop longer than the
-   * grace period, cuts the stop short) or a component failure, stops, and says how it ended.
+   * grace period, cuts the stop short), a component or task failure, a task's end or a call of
+   * {@link stop}, stops, and says how it ended.
    */
-  async run(hooks: { readonly onRunning?: (service: Service) => void } = {}): Promise<ServiceExit> {
+  async run(hooks: RunHooks = {}): Promise<ServiceExit> {
     let signalled: () => void = () => undefined;
     const signal = new Promise<void>((resolve) => (signalled = resolve));
-    let forced: () => void = () => undefined;
-    const force = new Promise<'forced'>((resolve) => (forced = () => resolve('forced')));
+    let forced: (why: string) => void = () => undefined;
+    const force = new Promise<string>((resolve) => (forced = resolve));
     let signals = 0;
     const onSignal = (name: NodeJS.Signals) => {
       signals++;
       this.logger.info(signals === 1 ? 'stopping on signal' : 'second signal: giving up the graceful stop', { signal: name });
       if (signals === 1) signalled();
-      else forced();
+      else forced(`second ${name} while stopping`);
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
@@ -258,14 +294,14 @@ export class Service {
       try {
         await this.start();
         hooks.onRunning?.(this);
-        await Promise.race([signal, this.failure]);
+        await Promise.race([signal, this.failure, untilAborted(this.stopBegun.signal)]);
       } catch {
         // The failure is reported below; stop() already runs.
       }
-      grace = setTimeout(forced, this.config.gracePeriodMs);
-      const outcome = await Promise.race([this.stop().then(() => 'stopped' as const), force]);
-      if (outcome === 'forced') {
-        return { code: 1, forced: true, failed: this.failureError?.component, error: this.failureError ?? new Error(`service "${this.config.service}": stop did not finish within ${this.config.gracePeriodMs} ms`) };
+      grace = setTimeout(() => forced(`stop did not finish within ${this.config.gracePeriodMs} ms`), this.config.gracePeriodMs);
+      const outcome = await Promise.race([this.stop().then(() => undefined), force]);
+      if (outcome !== undefined) {
+        return { code: 1, forced: true, failed: this.failureError?.component, error: this.failureError ?? new Error(`service "${this.config.service}": ${outcome}`) };
       }
       if (this.failureError) return { code: 1, failed: this.failureError.component, error: this.failureError };
       return { code: 0 };
@@ -356,6 +392,25 @@ export class Service {
     await this.guard(c, component.waitRunning());
   }
 
+  /** Runs a task; its end stops the service, its failure fails it (see {@link ServiceTaskRun}). */
+  private launchTask(t: ServiceTask): void {
+    const signal = this.stopBegun.signal;
+    const done = Promise.resolve()
+      .then(() => t.run(signal))
+      .then(
+        () => {
+          if (signal.aborted) return;
+          this.logger.info('task ended; stopping the service', { task: t.name });
+          void this.stop();
+        },
+        (error: unknown) => {
+          if (signal.aborted && error === signal.reason) return;
+          this.fail(new ComponentFailedError(taskLabel(t), error));
+        },
+      );
+    this.taskRuns.push(done);
+  }
+
   /** Names the component in the errors of its start. */
   private async guard(c: ServiceComponent, step: Promise<void>): Promise<void> {
     try {
@@ -390,6 +445,7 @@ export class Service {
     }
     const clean = this.failureError === undefined;
     this.currentState = 'stopping';
+    this.stopBegun.abort();
     const errors: unknown[] = [];
     const attempt = async (what: Promise<unknown>) => {
       try {
@@ -398,6 +454,8 @@ export class Service {
         errors.push(error);
       }
     };
+    // Tasks use the components (an API sends through the emitters): they end before anything stops.
+    await Promise.all(this.taskRuns);
     for (const c of this.components) if (c.kind === 'emitter') await attempt(c.component.finish());
     for (const layer of [...this.layers].reverse()) {
       await Promise.all(layer.map((c) => attempt(c.kind === 'emitter' ? c.component.finish() : c.component.stop())));
@@ -419,4 +477,12 @@ export class Service {
       }
     } else this.currentState = 'stopped';
   }
+}
+
+/** Resolves once `signal` aborts. */
+function untilAborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
 }

@@ -10,11 +10,18 @@ export interface ServiceMainOptions extends CreateServiceOptions {
   readonly err?: (line: string) => void;
   /** Called once every component runs, e.g. to print `service.url`. */
   readonly onRunning?: (service: Service) => void;
+  /**
+   * Whether to set `process.exitCode` and, after a stop cut short, end the process at once. Default
+   * true; false leaves the process alone and only returns the exit, e.g. to run a main inside a test.
+   */
+  readonly exitProcess?: boolean;
 }
 
 /**
  * The `main` of a service process: parses flags (prints `--help`, or the error of a wrong flag with
- * exit code 2), builds the service with `build` (given the values of `extraFlags`), runs it until SIGTERM/SIGINT or a failure and sets
+ * exit code 2; `build` may throw a {@link ConfigError} for its own settings, with the same result),
+ * builds the service with `build` (given the values of `extraFlags`; it adds components and tasks),
+ * runs it until SIGTERM/SIGINT, a failure or a task's end (see {@link Service.run}) and sets
  * `process.exitCode`: 0 after a clean stop, 1 naming the failing component otherwise. A stop cut short
  * by the grace period exits at once, since something still holds the event loop.
  */
@@ -39,6 +46,7 @@ export async function serviceMain(options: ServiceMainOptions, build: (service: 
     const what = exit.error instanceof Error ? exit.error.message : String(exit.error);
     err(`error: ${what}${exit.forced ? ' (stop cut short)' : ''}`);
   }
+  if (options.exitProcess === false) return exit;
   process.exitCode = exit.code;
   if (exit.forced) process.exit(exit.code);
   return exit;

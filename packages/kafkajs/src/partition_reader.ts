@@ -1,8 +1,9 @@
-import { GokaError, StateError } from '@goka-ts/api';
+import { DecompressionError, GokaError, StateError } from '@goka-ts/api';
 import type { PartitionReader, PartitionReaderConfig, ReaderHandler } from '@goka-ts/api';
 import type { Kafka } from 'kafkajs';
 import { withoutAborted } from './aborted_records';
 import { ClusterOps, type TopicInfo } from './cluster_ops';
+import { decompressionFailureIn } from './compression';
 import { isUnknownTopic } from './errors';
 import { READ_COMMITTED, type FetchPartitionResponse, type RawMessage } from './internals';
 import { toMessages } from './messages';
@@ -32,6 +33,12 @@ interface PartitionState {
   done: boolean;
   /** The last fetch returned nothing below the high watermark: fetch this partition alone once. */
   probe: boolean;
+  /**
+   * After a response could not be decompressed, which partition and batch it was is found by
+   * fetching alone (`alone`), then the partition that failed alone one batch at a time (`batch`)
+   * until a batch fails (the error) or it is caught up (the failure was not in this partition).
+   */
+  isolation: 'none' | 'alone' | 'batch';
 }
 
 type FetchOutcome = { readonly partitions: readonly FetchPartitionResponse[] } | { readonly error: Error };
@@ -108,7 +115,7 @@ export class KafkajsPartitionReader implements PartitionReader {
         const end = Math.min(stable.get(start.partition)!, high);
         // An absolute offset outside the log is clamped: below it the records were deleted, above there are none yet.
         const next = start.from === 'oldest' ? low : start.from === 'newest' ? end : Math.min(Math.max(start.from, low), high);
-        states.set(start.partition, { partition: start.partition, next, target: end, highWatermark: high, caughtUp: false, done: false, probe: false });
+        states.set(start.partition, { partition: start.partition, next, target: end, highWatermark: high, caughtUp: false, done: false, probe: false, isolation: 'none' });
       }
       for (const s of states.values()) this.checkCaughtUp(s, handler);
 
@@ -156,19 +163,37 @@ export class KafkajsPartitionReader implements PartitionReader {
     const topic = this.config.topic;
     const byPartition = new Map(states.map((s) => [s.partition, s]));
     const active = () => !this.stopped && !this.failure && generation === this.generation;
-    let prefetched: Promise<FetchOutcome> | null = null;
+    let prefetched: { request: PartitionState[]; outcome: Promise<FetchOutcome> } | null = null;
     while (active()) {
       let outcome: FetchOutcome;
+      let request: PartitionState[];
       if (prefetched) {
-        outcome = await prefetched;
+        request = prefetched.request;
+        outcome = await prefetched.outcome;
         prefetched = null;
       } else {
-        const request = this.nextRequest(states);
-        if (!request) return undefined;
+        const next = this.nextRequest(states);
+        if (!next) return undefined;
+        request = next;
         outcome = await this.fetch(ops, leader, request);
       }
       if (!active()) return undefined;
       if (!('error' in outcome)) this.fetched++;
+      const failure = 'error' in outcome ? decompressionFailureIn(outcome.error) : undefined;
+      if (failure) {
+        // The same bytes fail every time: never retried as is, only fetched narrower to name the batch.
+        if (request.length > 1) {
+          for (const s of request) s.isolation = 'alone';
+          continue;
+        }
+        const s = request[0]!;
+        if (s.isolation !== 'batch') {
+          s.isolation = 'batch';
+          continue;
+        }
+        this.fail(new DecompressionError(topic, s.partition, s.next, failure.codec, { cause: failure.cause }));
+        return undefined;
+      }
       if ('error' in outcome) {
         const e = outcome.error as { name?: string; partition?: number };
         const s = e.name === 'KafkaJSOffsetOutOfRange' && typeof e.partition === 'number' ? byPartition.get(e.partition) : undefined;
@@ -183,6 +208,8 @@ export class KafkajsPartitionReader implements PartitionReader {
       for (const pr of outcome.partitions) {
         const s = byPartition.get(pr.partition);
         if (!s || s.done) continue;
+        // Read alone without a failure: the failure was elsewhere. One batch at a time: until caught up.
+        if (s.isolation === 'alone' || (s.isolation === 'batch' && pr.messages.length === 0)) s.isolation = 'none';
         const from = s.next;
         const highWatermark = Number(pr.highWatermark);
         s.highWatermark = highWatermark;
@@ -210,7 +237,7 @@ export class KafkajsPartitionReader implements PartitionReader {
         if (!this.config.follow && s.next >= s.target) s.done = true;
       }
       const next = active() ? this.nextRequest(states) : undefined;
-      if (next) prefetched = this.fetch(ops, leader, next);
+      if (next) prefetched = { request: next, outcome: this.fetch(ops, leader, next) };
       if (deliveries.length > 0) {
         try {
           await Promise.all(deliveries);
@@ -231,8 +258,8 @@ export class KafkajsPartitionReader implements PartitionReader {
   private nextRequest(states: readonly PartitionState[]): PartitionState[] | undefined {
     const pending = states.filter((s) => !s.done);
     if (pending.length === 0) return undefined;
-    const probe = pending.find((s) => s.probe);
-    return probe ? [probe] : pending;
+    const alone = pending.find((s) => s.isolation !== 'none') ?? pending.find((s) => s.probe);
+    return alone ? [alone] : pending;
   }
 
   /** One Fetch request; never rejects (a failure is returned, so a prefetch cannot go unhandled). */
@@ -245,7 +272,8 @@ export class KafkajsPartitionReader implements PartitionReader {
         minBytes: 1,
         maxBytes: MAX_BYTES,
         isolationLevel: READ_COMMITTED,
-        topics: [{ topic, partitions: request.map((s) => ({ partition: s.partition, fetchOffset: String(s.next), maxBytes: MAX_BYTES_PER_PARTITION })) }],
+                // One byte gets exactly the batch holding fetchOffset: the broker always returns a partition's first batch whole.
+        topics: [{ topic, partitions: request.map((s) => ({ partition: s.partition, fetchOffset: String(s.next), maxBytes: s.isolation === 'batch' ? 1 : MAX_BYTES_PER_PARTITION })) }],
       });
       return { partitions: response.responses.find((r) => r.topicName === topic)?.partitions ?? [] };
     } catch (error) {

@@ -9,7 +9,7 @@ const rawSnappy = (data: Buffer): Buffer => compressionsAlgorithms.snappy.compre
 /** What snappy-java's SnappyOutputStream writes: header, then a length-prefixed raw block per `blockSize` bytes of input. */
 function xerial(data: Buffer, blockSize = 32 * 1024): Buffer {
   const header = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00, 0, 0, 0, 1, 0, 0, 0, 1]);
-  const parts = [header];
+  const parts: Buffer[] = [header];
   for (let at = 0; at < data.length; at += blockSize) {
     const block = rawSnappy(data.subarray(at, at + blockSize));
     const length = Buffer.alloc(4);

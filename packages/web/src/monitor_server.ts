@@ -11,6 +11,7 @@ import { HttpError } from './http_error';
 import { toJson } from './json_value';
 import { actionsPage, indexPage, processorPage, queryPage, viewPage } from './pages';
 import type { HtmlPage } from './page_shell';
+import { queryKey } from './query_key';
 import { readRequestBody } from './request_body';
 import { parseRequestTarget } from './request_target';
 import { RouteTable, type MonitorRoute, type RouteHandler, type RouteOptions } from './routes';
@@ -242,16 +243,17 @@ export class MonitorServer {
 
   private async query(url: URL): Promise<{ found: boolean; value?: unknown }> {
     const source = url.searchParams.get('source');
-    const key = url.searchParams.get('key');
     if (!source) throw new HttpError(400, 'missing query parameter "source" (view:<table> or processor:<group>)');
-    if (key === null) throw new HttpError(400, 'missing query parameter "key"');
     const [kind, ...rest] = source.split(':');
     const name = rest.join(':');
     let value: unknown;
-    if (kind === 'view') value = await this.view(name).get(key);
-    else if (kind === 'processor') {
+    if (kind === 'view') {
+      const view = this.view(name);
+      value = await view.get(queryKey(url.searchParams, view.keyCodec));
+    } else if (kind === 'processor') {
       const processor = this.processor(name);
       if (!processor.get) throw new HttpError(400, `processor "${name}" offers no get()`);
+      const key = queryKey(url.searchParams, processor.keyCodec);
       try {
         value = await processor.get(key);
       } catch (error) {

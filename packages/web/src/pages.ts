@@ -43,11 +43,11 @@ poll(async () => {
 });`);
 }
 
-/** Look a key up in any view, or in a processor's table (for keys of the partitions it owns). */
+/** Look a key (text, or its bytes in hex) up in any view, or in a processor's table (for keys of the partitions it owns). */
 export function queryPage(title: string): HtmlPage {
   return page(`Query - ${title}`, 'Query', `
 <form id="form"><label>Table <select id="source"></select></label>
-<label>Key <input id="key" required></label> <button id="lookup" type="submit">Look up</button></form>
+<label>Key <input id="key" required></label> <label><input id="hex" type="checkbox"> hex bytes</label> <button id="lookup" type="submit">Look up</button></form>
 <pre id="result"></pre><p id="error" class="error"></p>`, `
 (async () => {
   const c = await getJson('/api/components');
@@ -59,7 +59,7 @@ $('form').addEventListener('submit', async (event) => {
   $('result').textContent = '';
   $('error').textContent = '';
   try {
-    const r = await getJson('/api/query?source=' + encodeURIComponent($('source').value) + '&key=' + encodeURIComponent($('key').value));
+    const r = await getJson('/api/query?source=' + encodeURIComponent($('source').value) + ($('hex').checked ? '&keyHex=' : '&key=') + encodeURIComponent($('key').value));
     $('result').textContent = r.found ? JSON.stringify(r.value, null, 2) : 'not found';
   } catch (e) { $('error').textContent = e.message; }
 });`);

@@ -1,16 +1,20 @@
-import type { ProcessorStats, ViewStats } from '@goka-ts/api';
+import type { KeyCodec, ProcessorStats, ViewStats } from '@goka-ts/api';
 
 /** A processor as the monitor sees it: a `Processor` of `@goka-ts/core`. */
 export interface MonitoredProcessor {
   stats(): ProcessorStats;
   /** The group table value of a key this instance owns (the query page uses it). */
   get?(key: string): Promise<unknown>;
+  /** How the group's keys are bytes (a query's `keyHex` is decoded with it). Default UTF-8. */
+  readonly keyCodec?: KeyCodec;
 }
 
 /** A view as the monitor sees it: a `View` of `@goka-ts/core`. */
 export interface MonitoredView {
   stats(): ViewStats;
   get(key: string): Promise<unknown>;
+  /** How the table's keys are bytes (a query's `keyHex` is decoded with it). Default UTF-8. */
+  readonly keyCodec?: KeyCodec;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { StateError, TopicExistsError, UnknownTopicError } from '@goka-ts/api';
+import { GokaError, StateError, TopicExistsError, UnknownTopicError } from '@goka-ts/api';
 import type { Admin, GroupDescription, PartitionOffsets, TopicDescription, TopicPartitionOffset, TopicSpec } from '@goka-ts/api';
 import { ConfigResourceTypes, type Admin as KafkaJsAdmin, type Kafka } from 'kafkajs';
 import { ClusterOps, type TopicInfo } from './cluster_ops';
@@ -71,7 +71,10 @@ export class KafkajsAdmin implements Admin {
             configEntries: Object.entries(spec.config ?? {}).map(([name, value]) => ({ name, value })),
           },
         ],
-        waitForLeaders: true,
+        // kafkajs 2.2.4 waits for leaders retrying only LEADER_NOT_AVAILABLE, and gives up on the
+        // UNKNOWN_TOPIC_OR_PARTITION a broker answers until the new topic reaches its metadata cache
+        // (seen on a loaded machine): the wait below retries both.
+        waitForLeaders: false,
         timeout: TOPIC_OPERATION_TIMEOUT,
       });
     } catch (err) {
@@ -79,6 +82,20 @@ export class KafkajsAdmin implements Admin {
       throw this.error(err, `create topic "${spec.topic}"`);
     }
     if (!created) throw new TopicExistsError(spec.topic);
+    await this.waitForLeaders(spec.topic, spec.partitions);
+  }
+
+  /** Waits until the broker's metadata has every partition of a topic just created, each with a leader. */
+  private async waitForLeaders(topic: string, partitions: number): Promise<void> {
+    const deadline = Date.now() + TOPIC_OPERATION_TIMEOUT;
+    for (;;) {
+      const info = await this.ops.topicInfo(topic);
+      if (info && info.partitions.length === partitions && info.leaders.every((leader) => leader >= 0)) return;
+      if (Date.now() > deadline) {
+        throw new GokaError(`kafkajs admin: topic "${topic}" was created, but its ${partitions} partitions have no leaders after ${TOPIC_OPERATION_TIMEOUT} ms`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   }
 
   async alterTopicConfig(topic: string, config: Readonly<Record<string, string>>): Promise<void> {

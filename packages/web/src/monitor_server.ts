@@ -179,8 +179,12 @@ export class MonitorServer {
       const answer = errorAnswer(error);
       // A body left unread (refused before it was read, or too large) is not drained: the connection ends.
       const close = req.complete ? {} : { Connection: 'close' };
-      res.writeHead(answer.status, { ...SECURITY_HEADERS, ...answer.headers, ...close, 'Content-Type': 'application/json; charset=utf-8' });
-      res.end(toJson(answer.body));
+      try {
+        res.writeHead(answer.status, { ...SECURITY_HEADERS, ...answer.headers, ...close, 'Content-Type': 'application/json; charset=utf-8' });
+        res.end(toJson(answer.body));
+      } catch {
+        res.destroy(); // e.g. an extra route's HttpError with a header Node refuses; never an unhandled rejection
+      }
     }
   }
 

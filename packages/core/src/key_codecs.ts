@@ -9,7 +9,7 @@ import type { KeyCodec } from '@goka-ts/api';
 /** Bytes shown of a key in error messages; keys can be large. */
 const SHOWN_KEY_BYTES = 32;
 /** A char a latin1 byte cannot hold. */
-const NOT_A_BYTE = /[^\u0000-\u00ff]/;
+const NOT_A_BYTE = /[\u0100-\uffff]/;
 
 /**
  * Keys as UTF-8 text, the default of every group, view and emitter. Strict both ways, so no two keys

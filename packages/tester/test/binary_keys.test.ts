@@ -1,8 +1,10 @@
 // Keys that are not UTF-8 (issue 22): with binaryKeys they stay byte for byte through inputs, the
 // table topic, local storage, views, joins, lookups, emits and loopbacks; with the default utf8Keys
 // they go through the error policy instead of merging into one U+FFFD key.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { MessageError } from '@goka-ts/api';
-import { binaryKeys, defineGroup, Emitter, int64Codec, murmur2, Processor, stringCodec, utf8Keys, View, type ErrorPolicy, type KeyCodec } from '@goka-ts/core';
+import { binaryKeys, bytesCodec, defineGroup, Emitter, int64Codec, murmur2, Processor, stringCodec, utf8Keys, View, type ErrorPolicy, type KeyCodec } from '@goka-ts/core';
 import { Tester } from '../src';
 
 const FF_FE = Buffer.from([0xff, 0xfe]);
@@ -156,4 +158,31 @@ describe('binary keys', () => {
       await t.close().catch(() => undefined);
     });
   });
+});
+
+// The example of "Keys" in packages/core/README.md.
+const graph = defineGroup('sessions', {
+  keys: binaryKeys,
+  inputs: { 'session-events': { codec: bytesCodec, handler: (ctx) => ctx.setValue((ctx.value() ?? 0) + 1) } },
+  persist: int64Codec,
+});
+
+test('README: the binaryKeys example counts ff fe and ff fd apart, and shows this very graph', async () => {
+  const t = new Tester({ keys: binaryKeys });
+  await t.start(new Processor(graph, t.processorOptions()));
+  const emitter = new Emitter('session-events', bytesCodec, { ...t.emitterOptions(), keys: binaryKeys });
+  for (const key of [FF_FE, FF_FD, FF_FE]) await emitter.emit(key.toString('latin1'), Buffer.from('x'));
+  await emitter.finish();
+  const view = View.of(graph, t.viewOptions({ keys: undefined }));
+  await t.start(view);
+  expect(await view.get(Buffer.from([0xff, 0xfe]).toString('latin1'))).toBe(2);
+  expect(await view.get(Buffer.from([0xff, 0xfd]).toString('latin1'))).toBe(1);
+  await t.close();
+
+  const graphOf = (text: string) => {
+    const start = text.indexOf("const graph = defineGroup('sessions', {");
+    return text.slice(start, text.indexOf('\n});\n', start) + 4);
+  };
+  const readme = readFileSync(join(__dirname, '../../core/README.md'), 'utf8');
+  expect(graphOf(readme)).toBe(graphOf(readFileSync(__filename, 'utf8')));
 });

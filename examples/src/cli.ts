@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
 import type { ExampleClient } from './client';
 
 /** What every example's `main` gets, so tests can run it in-process with their own settings. */
@@ -11,13 +12,29 @@ export interface MainOptions {
   readonly signal?: AbortSignal;
 }
 
-/** A run's settings with their defaults: environment, where output goes, and whether `--serve` was given. */
+/** A wrong command line; {@link runMain} exits with 2 for it, as `@goka-ts/service` does for a bad flag. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/**
+ * A run's settings with their defaults: environment, where output goes, and whether `--serve` was
+ * given, the one flag of the examples that are not services.
+ * @throws {UsageError} for any other argument, so a typo does not silently run something else.
+ */
 export function mainSettings(options: MainOptions): { env: NodeJS.ProcessEnv; out: (line: string) => void; serve: boolean } {
-  return {
-    env: options.env ?? process.env,
-    out: options.out ?? ((line: string) => console.log(line)),
-    serve: (options.argv ?? []).includes('--serve'),
-  };
+  let serve: boolean;
+  try {
+    serve = parseArgs({ args: [...(options.argv ?? [])], options: { serve: { type: 'boolean' } }, strict: true, allowPositionals: false }).values.serve === true;
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message} (the only flag is --serve)`);
+  }
+  return { ...outputSettings(options), serve };
+}
+
+/** Where a run reads its environment and prints, with their defaults; the command line is the caller's to read. */
+export function outputSettings(options: MainOptions): { env: NodeJS.ProcessEnv; out: (line: string) => void } {
+  return { env: options.env ?? process.env, out: options.out ?? ((line: string) => console.log(line)) };
 }
 
 /**
@@ -31,16 +48,20 @@ export function topicPrefix(kafka: Pick<ExampleClient, 'embedded'>, env: NodeJS.
   return `${name}-${randomBytes(4).toString('hex')}-`;
 }
 
-/** An AbortSignal that fires on the first SIGINT or SIGTERM (the handlers are removed when it fires). */
+/**
+ * An AbortSignal that fires on the first SIGINT or SIGTERM, which starts the graceful stop. A second
+ * signal cuts that stop short as `@goka-ts/service` does: exit 1 at once, saying so. The handlers
+ * stay for the process's life: it ends soon after the first signal anyway.
+ */
 export function signalOnTermination(): AbortSignal {
   const controller = new AbortController();
-  const stop = () => {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
-    controller.abort();
+  const onSignal = (name: NodeJS.Signals) => {
+    if (!controller.signal.aborted) return controller.abort();
+    console.error(`error: second ${name} while stopping (stop cut short)`);
+    process.exit(1);
   };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   return controller.signal;
 }
 
@@ -53,15 +74,16 @@ export function aborted(signal: AbortSignal): Promise<void> {
 }
 
 /**
- * Runs an example's main from the command line: prints a failure and sets the exit code instead of
- * leaving an unhandled rejection. The process exits by itself once everything is closed.
+ * Runs an example's main from the command line: prints a failure and sets the exit code (2 for a
+ * {@link UsageError}, 1 otherwise) instead of leaving an unhandled rejection. The process exits by
+ * itself once everything is closed.
  */
 export function runMain(main: (options: MainOptions) => Promise<void>): void {
   main({ argv: process.argv.slice(2) }).catch((error: unknown) => {
     // The message (and its causes) says what went wrong; the stack only with GOKA_LOG_LEVEL=debug.
     if (process.env.GOKA_LOG_LEVEL === 'debug') console.error(error);
     else console.error(`error: ${describeError(error)}`);
-    process.exitCode = 1;
+    process.exitCode = error instanceof UsageError ? 2 : 1;
   });
 }
 

@@ -52,6 +52,16 @@ export class MessagingApp {
    * filter that joins and looks up those tables.
    */
   static async start(options: MessagingAppOptions): Promise<MessagingApp> {
+    const app = await MessagingApp.create(options);
+    await options.service.start();
+    return app;
+  }
+
+  /**
+   * Creates the streams and adds every component to the service, which is not started yet: for
+   * `service.run()` or `serviceMain`, which start it themselves.
+   */
+  static async create(options: MessagingAppOptions): Promise<MessagingApp> {
     const { service, topics } = options;
     const partitions = options.partitions ?? 4;
     const manager = await TopicManager.connect(service.client, { logger: service.logger });
@@ -85,11 +95,10 @@ export class MessagingApp {
       blockRequests: service.emitter(topics.blockRequests, blockRequestCodec),
       translations: service.emitter(topics.translations, stringCodec),
     };
-    await service.start();
     return new MessagingApp(topics, service, processors, views, emitters);
   }
 
-  /** Rejects when any processor or view fails; race it against what the app waits for. */
+  /** Rejects when any processor, view or task of the service fails; race it against what the app waits for. */
   get failure(): Promise<never> {
     return this.service.failure;
   }
@@ -215,7 +224,20 @@ export class MessagingApp {
     if (this.service.error) throw this.service.error;
   }
 
-  private race<T>(promise: Promise<T>): Promise<T> {
-    return Promise.race([promise, this.service.failure]);
+  /** Waits end early when the service fails or begins to stop (with the stop signal's reason). */
+  private async race<T>(promise: Promise<T>): Promise<T> {
+    const signal = this.service.stopSignal;
+    let onAbort: () => void = () => undefined;
+    const stopping = new Promise<never>((_, reject) => {
+      onAbort = () => reject(signal.reason);
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      return await Promise.race([promise, this.service.failure, stopping]);
+    } finally {
+      // The demo waits many times on one signal: leave no listener behind.
+      signal.removeEventListener('abort', onAbort);
+    }
   }
 }

@@ -48,7 +48,10 @@ export interface RetryPolicy {
 
 /** An input message that failed, as an {@link ErrorDecider} sees it. */
 export interface MessageFailure {
-  /** `'decode'`: the input codec could not decode the value; `'handler'`: the callback threw, rejected or called `ctx.fail()`. */
+  /**
+   * `'decode'`: the graph's key codec could not decode the key, or the input codec the value;
+   * `'handler'`: the callback threw, rejected or called `ctx.fail()`.
+   */
   readonly kind: 'decode' | 'handler';
   readonly group: string;
   readonly topic: string;

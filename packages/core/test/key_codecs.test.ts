@@ -110,7 +110,7 @@ describe('a view of a table whose keys are not UTF-8', () => {
     expect(view.skippedRecords).toBe(3);
     expect(await view.get('plain')).toBe(4);
     expect(await view.get('\uFFFD\uFFFD')).toBeUndefined();
-    expect(logger.lines.filter((l) => l.level === 'warn').map((l) => l.fields.offset)).toEqual([0, 1, 2]);
+    expect(logger.lines.filter((l) => l.level === 'warn').map((l) => l.fields?.offset)).toEqual([0, 1, 2]);
     await view.stop();
     await running;
   });

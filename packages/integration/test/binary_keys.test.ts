@@ -8,9 +8,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { MessageError, type StorageBuilder } from '@goka-ts/api';
+import { MessageError, type KeyCodec, type StorageBuilder } from '@goka-ts/api';
 import { produceWithJava } from '@goka-ts/conformance';
-import { binaryKeys, defineGroup, int64Codec, murmur2, Processor, readDeadLetter, stringCodec, View, type ErrorPolicy, type KeyCodec } from '@goka-ts/core';
+import { binaryKeys, defineGroup, int64Codec, murmur2, Processor, readDeadLetter, stringCodec, View, type ErrorPolicy } from '@goka-ts/core';
 import { leveldbStorage } from '@goka-ts/storage-leveldb';
 import { lruStorage } from '@goka-ts/storage-lru';
 import { memoryStorage } from '@goka-ts/storage-memory';

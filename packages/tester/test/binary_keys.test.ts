@@ -3,8 +3,8 @@
 // they go through the error policy instead of merging into one U+FFFD key.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MessageError } from '@goka-ts/api';
-import { binaryKeys, bytesCodec, defineGroup, Emitter, int64Codec, murmur2, Processor, stringCodec, utf8Keys, View, type ErrorPolicy, type KeyCodec } from '@goka-ts/core';
+import { MessageError, type KeyCodec } from '@goka-ts/api';
+import { binaryKeys, bytesCodec, defineGroup, Emitter, int64Codec, murmur2, Processor, stringCodec, utf8Keys, View, type ErrorPolicy } from '@goka-ts/core';
 import { Tester } from '../src';
 
 const FF_FE = Buffer.from([0xff, 0xfe]);

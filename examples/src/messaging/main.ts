@@ -37,7 +37,7 @@ export async function main(options: MainOptions = {}): Promise<void> {
  * The messaging service: `serviceMain` with the app's components and, as its task, the demo or (with
  * `--serve`) the HTTP API. `exitProcess` is false in-process, where errors are the caller's to report.
  */
-export async function runMessaging(options: MainOptions, exitProcess: boolean): Promise<ServiceExit> {
+async function runMessaging(options: MainOptions, exitProcess: boolean): Promise<ServiceExit> {
   // The service reads the command line (its flags and --serve).
   const { env, out } = outputSettings(options);
   // KAFKA_BROKERS is what every example reads; the service's own GOKA_BROKERS and --brokers win over it.

@@ -1,12 +1,12 @@
 import type { KafkaClient } from '@goka-ts/api';
-import { createKafkaClient, type ClientKind as ServiceClientKind } from '@goka-ts/service';
+import { createKafkaClient, type ClientKind as LoaderClientKind } from '@goka-ts/client-loader';
 
 /**
- * The client adapters the CLI can use; each is an optional peer dependency, loaded the way
- * `@goka-ts/service` loads it. The embedded in-memory Kafka is left out: a CLI run would only ever
+ * The client adapters the CLI can use; each is an optional peer dependency, loaded on demand by
+ * `@goka-ts/client-loader`. The embedded in-memory Kafka is left out: a CLI run would only ever
  * see its own empty broker.
  */
-export type ClientKind = Exclude<ServiceClientKind, 'memory'>;
+export type ClientKind = Exclude<LoaderClientKind, 'memory'>;
 
 export const CLIENT_KINDS: readonly ClientKind[] = ['kafkajs', 'confluent', 'platformatic'];
 

@@ -4,7 +4,7 @@
  */
 import { waitForGroupCaughtUp } from '@goka-ts/core';
 import { kafkajsClient } from '@goka-ts/kafkajs';
-import { brokers, counterInput, startCounter, stopStarted, TestCluster, uniqueName, waitFor, type RunningProcessor } from '../../integration/test/support/harness';
+import { brokersFromEnv, counterInput, type RunningProcessor, startCounter, stopStarted, TestCluster, uniqueName, waitFor } from '@goka-ts/test-support';
 import { jsonLines, runCli } from './run_cli';
 
 describe('goka-ts (real broker)', () => {
@@ -16,7 +16,7 @@ describe('goka-ts (real broker)', () => {
   const { records } = counterInput(20, 5); // key-0 .. key-4, four messages each
 
   beforeAll(async () => {
-    cluster = new TestCluster(kafkajsClient({ brokers: brokers() }));
+    cluster = new TestCluster(kafkajsClient({ brokers: brokersFromEnv() }));
     await cluster.createTopic(input, 2);
     cluster.ownGroup(group);
     await cluster.produce(input, records);

@@ -5,7 +5,7 @@
  */
 import type { KafkaClient } from '@goka-ts/api';
 import { groupLag, waitForGroupCaughtUp } from '@goka-ts/core';
-import { clients, startCounter, stopStarted, TestCluster, uniqueName, waitFor } from '../../integration/test/support/harness';
+import { clients, startCounter, stopStarted, TestCluster, uniqueName, waitFor } from '@goka-ts/test-support';
 
 async function writeTransaction(client: KafkaClient, topic: string, values: string[], outcome: 'commit' | 'abort'): Promise<void> {
   const producer = client.transactionalProducer({ transactionalId: uniqueName('lag-writer') });

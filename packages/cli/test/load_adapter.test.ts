@@ -1,7 +1,6 @@
-import { loadOptional } from '@goka-ts/service';
+import { loadOptional } from '@goka-ts/client-loader';
+import { brokersFromEnv } from '@goka-ts/test-support';
 import { CLIENT_KINDS, createClient } from '../src/load_adapter';
-
-const brokers = process.env.KAFKA_BROKERS ?? '';
 
 describe('loading an optional adapter', () => {
   it('names the package to install next to the CLI when it is missing', async () => {
@@ -11,8 +10,7 @@ describe('loading an optional adapter', () => {
   });
 
   it.each(CLIENT_KINDS)('creates a working %s client', async (kind) => {
-    if (!brokers) throw new Error('KAFKA_BROKERS is not set (KAFKA_BROKERS=127.0.0.1:9092)');
-    const client = await createClient(kind, brokers.split(','));
+    const client = await createClient(kind, brokersFromEnv());
     const admin = client.admin();
     await admin.connect();
     try {

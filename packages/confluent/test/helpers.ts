@@ -1,19 +1,13 @@
 import type { Admin, KafkaMessage, MessageBatch, Producer } from '@goka-ts/api';
-import { sleep, uniqueName, waitFor as sharedWaitFor } from '@goka-ts/conformance';
+import { brokersFromEnv, sleep, uniqueName, waitFor as sharedWaitFor } from '@goka-ts/conformance';
 import { confluentClient, type ConfluentClientOptions, type ConfluentKafkaClient } from '../src';
-
-export function brokers(): string[] {
-  const list = process.env.KAFKA_BROKERS;
-  if (!list) throw new Error('KAFKA_BROKERS is not set: run the tests with KAFKA_BROKERS=127.0.0.1:9092 (see HELPERS.md)');
-  return list.split(',');
-}
 
 export function uid(prefix: string): string {
   return uniqueName(prefix);
 }
 
 export function client(options: Partial<ConfluentClientOptions> = {}): ConfluentKafkaClient {
-  return confluentClient({ brokers: brokers(), clientId: 'confluent-test', ...options });
+  return confluentClient({ brokers: brokersFromEnv(), clientId: 'confluent-test', ...options });
 }
 
 export async function withAdmin<T>(c: ConfluentKafkaClient, fn: (admin: Admin) => Promise<T>): Promise<T> {

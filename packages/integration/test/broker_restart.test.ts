@@ -9,10 +9,8 @@ import { Emitter, int64Codec, stringCodec, View } from '@goka-ts/core';
 import { confluentClient } from '@goka-ts/confluent';
 import { kafkajsClient } from '@goka-ts/kafkajs';
 import { platformaticClient } from '@goka-ts/platformatic';
-import { CountingLoad } from './support/counting_load';
+import { assertAlive, compareCounts, CountingLoad, decodeCounts, lost, NOTHING_LOST, startCounter, TestCluster, testLogger, uniqueName, viewCaughtUp, viewContents, waitFor } from '@goka-ts/test-support';
 import { DedicatedBroker } from './support/dedicated_broker';
-import { assertAlive, decodeCounts, startCounter, TestCluster, testLogger, uniqueName, waitFor } from './support/harness';
-import { compareCounts, lost, NOTHING_LOST, viewCaughtUp, viewContents } from './support/table_counts';
 
 /** Adapters under test: the processor, view and emitter all run on it. */
 const ADAPTERS = {

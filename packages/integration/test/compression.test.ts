@@ -7,7 +7,7 @@
 import type { KafkaClient, ProducerConfig } from '@goka-ts/api';
 import { confluentClient } from '@goka-ts/confluent';
 import { kafkajsClient } from '@goka-ts/kafkajs';
-import { brokers, TestCluster, uniqueName } from './support/harness';
+import { brokersFromEnv, TestCluster, uniqueName } from '@goka-ts/test-support';
 
 type Codec = NonNullable<ProducerConfig['compression']>;
 const RECORDS = 500;
@@ -34,8 +34,8 @@ const expected = Array.from({ length: RECORDS }, (_, i) => `value ${i} `.repeat(
 
 describe('compressed batches across adapters', () => {
   let cluster: TestCluster;
-  const kafkajs = kafkajsClient({ brokers: brokers() });
-  const confluent = confluentClient({ brokers: brokers() });
+  const kafkajs = kafkajsClient({ brokers: brokersFromEnv() });
+  const confluent = confluentClient({ brokers: brokersFromEnv() });
   beforeAll(() => {
     cluster = new TestCluster(kafkajs);
   });

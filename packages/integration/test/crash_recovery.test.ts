@@ -5,10 +5,8 @@
  */
 import { Emitter, stringCodec } from '@goka-ts/core';
 import { kafkajsClient } from '@goka-ts/kafkajs';
+import { brokersFromEnv as brokers, compareCounts, CountingLoad, lost, NOTHING_LOST, readTableThroughView, TestCluster, uniqueName, waitFor } from '@goka-ts/test-support';
 import { type CounterWorkerConfig, WORKER_CLIENTS } from '../src/workers/protocol';
-import { CountingLoad } from './support/counting_load';
-import { brokers, TestCluster, uniqueName, waitFor } from './support/harness';
-import { compareCounts, lost, NOTHING_LOST, readTableThroughView } from './support/table_counts';
 import { alive, CounterWorker, killAllWorkers } from './support/worker_process';
 
 /** Short sessions: a killed worker's partitions move on within a few seconds. */

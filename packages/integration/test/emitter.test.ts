@@ -1,6 +1,6 @@
 import { StateError, UnknownTopicError, type KafkaClient } from '@goka-ts/api';
 import { Emitter, fnv1aHasher, jsonCodec, murmur2Hasher, stringCodec } from '@goka-ts/core';
-import { clients, TestCluster, testLogger, uniqueName } from './support/harness';
+import { clients, TestCluster, testLogger, uniqueName } from '@goka-ts/test-support';
 
 describe.each(clients)('Emitter (%s)', (factory) => {
   let cluster: TestCluster;

@@ -14,10 +14,8 @@ import os from 'os';
 import path from 'path';
 import { Emitter, int64Codec, stringCodec } from '@goka-ts/core';
 import { kafkajsClient } from '@goka-ts/kafkajs';
+import { brokersFromEnv, compareCounts, CountingLoad, lost, NOTHING_LOST, TestCluster, uniqueName, waitFor } from '@goka-ts/test-support';
 import { type CounterWorkerConfig, type CrashPoint, WORKER_CLIENTS } from '../src/workers/protocol';
-import { CountingLoad } from './support/counting_load';
-import { brokers, TestCluster, uniqueName, waitFor } from './support/harness';
-import { compareCounts, lost, NOTHING_LOST } from './support/table_counts';
 import { alive, CounterWorker, killAllWorkers } from './support/worker_process';
 
 const ADAPTERS = WORKER_CLIENTS;
@@ -45,7 +43,7 @@ describe.each(ADAPTERS)('kill test: counter workers SIGKILLed under load (worker
   let dir: string;
   const emitters: Emitter<string>[] = [];
   beforeAll(() => {
-    cluster = new TestCluster(kafkajsClient({ brokers: brokers() }));
+    cluster = new TestCluster(kafkajsClient({ brokers: brokersFromEnv() }));
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'goka-kill-'));
   });
   afterEach(async () => {
@@ -67,7 +65,7 @@ describe.each(ADAPTERS)('kill test: counter workers SIGKILLed under load (worker
     const load = new CountingLoad(emitter, KEYS);
     const config = (slot: number): CounterWorkerConfig => ({
       client: adapter,
-      brokers: brokers(),
+      brokers: brokersFromEnv(),
       group,
       input,
       output,

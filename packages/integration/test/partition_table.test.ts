@@ -1,7 +1,7 @@
 import type { KafkaClient } from '@goka-ts/api';
 import { memoryStorage } from '@goka-ts/storage-memory';
 import { followTables, PartitionTable, recoverTables } from '@goka-ts/core';
-import { clients, TestCluster, testLogger, uniqueName, waitFor, type ProducedRecord } from './support/harness';
+import { clients, type ProducedRecord, TestCluster, testLogger, uniqueName, waitFor } from '@goka-ts/test-support';
 import { persistentStorage } from './support/persistent_storage';
 
 describe.each(clients)('PartitionTable (%s)', (factory) => {

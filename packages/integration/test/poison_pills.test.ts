@@ -9,7 +9,7 @@ import type { KafkaMessage } from '@goka-ts/api';
 import { DEAD_LETTER_HEADERS, defineGroup, int64Codec, jsonCodec, murmur2Hasher, Processor, readDeadLetter } from '@goka-ts/core';
 import type { ErrorPolicy, GroupGraph, ProcessingGuarantee } from '@goka-ts/core';
 import { memoryStorage } from '@goka-ts/storage-memory';
-import { clients, decodeCounts, fastConsumer, start, stopStarted, TestCluster, testLogger, uniqueName, waitFor } from './support/harness';
+import { clients, decodeCounts, fastConsumer, start, stopStarted, TestCluster, testLogger, uniqueName, waitFor } from '@goka-ts/test-support';
 
 const PARTITIONS = 4;
 const TOTAL = 10_000;

@@ -3,17 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { defineGroup, Processor, stringCodec } from '@goka-ts/core';
 import { leveldbStorage } from '@goka-ts/storage-leveldb';
-import {
-  clients,
-  counterInput,
-  decodeCounts,
-  startCounter,
-  TestCluster,
-  testLogger,
-  uniqueName,
-  waitFor,
-  stopStarted,
-} from './support/harness';
+import { clients, counterInput, decodeCounts, startCounter, stopStarted, TestCluster, testLogger, uniqueName, waitFor } from '@goka-ts/test-support';
 
 describe.each(clients)('Processor: counting (%s)', (factory) => {
   let cluster: TestCluster;

@@ -6,7 +6,7 @@
 import { defineGroup, int64Codec, Processor, stringCodec } from '@goka-ts/core';
 import type { GroupGraph, ProcessorOptions } from '@goka-ts/core';
 import { memoryStorage } from '@goka-ts/storage-memory';
-import { assertAlive, clients, counterInput, decodeCounts, fastConsumer, start, stopStarted, TestCluster, testLogger, uniqueName, waitFor } from './support/harness';
+import { assertAlive, clients, counterInput, decodeCounts, fastConsumer, start, stopStarted, TestCluster, testLogger, uniqueName, waitFor } from '@goka-ts/test-support';
 
 /** Counts per key in the table and emits every key to `output`; `beforeWrite` may throw. */
 function countingEmitter(group: string, input: string, output: string, beforeWrite?: (key: string) => void): GroupGraph {

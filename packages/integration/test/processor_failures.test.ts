@@ -2,7 +2,7 @@ import { MessageError, type Codec } from '@goka-ts/api';
 import { defineGroup, Processor, stringCodec } from '@goka-ts/core';
 import type { ProcessorOptions } from '@goka-ts/core';
 import { memoryStorage } from '@goka-ts/storage-memory';
-import { clients, fastConsumer, start, TestCluster, testLogger, uniqueName, waitFor, stopStarted } from './support/harness';
+import { clients, fastConsumer, start, stopStarted, TestCluster, testLogger, uniqueName, waitFor } from '@goka-ts/test-support';
 
 describe.each(clients)('Processor: failures (%s)', (factory) => {
   let cluster: TestCluster;

@@ -1,7 +1,7 @@
 import { defineGroup, int64Codec, jsonCodec, Processor, stringCodec } from '@goka-ts/core';
 import type { ProcessorOptions } from '@goka-ts/core';
 import { memoryStorage } from '@goka-ts/storage-memory';
-import { clients, counterGraph, counterInput, decodeCounts, fastConsumer, start, TestCluster, testLogger, uniqueName, waitFor, stopStarted } from './support/harness';
+import { clients, counterGraph, counterInput, decodeCounts, fastConsumer, start, stopStarted, TestCluster, testLogger, uniqueName, waitFor } from '@goka-ts/test-support';
 
 describe.each(clients)('Processor: edges and context (%s)', (factory) => {
   let cluster: TestCluster;

@@ -2,21 +2,7 @@ import { KafkaConnectionError, MessageError, StateError } from '@goka-ts/api';
 import type { ComponentState, GroupConsumer, GroupHandler, KafkaClient, StorageBuilder } from '@goka-ts/api';
 import { murmur2Hasher, Processor } from '@goka-ts/core';
 import { memoryStorage } from '@goka-ts/storage-memory';
-import {
-  clients,
-  counterGraph,
-  counterInput,
-  decodeCounts,
-  fastConsumer,
-  start,
-  startCounter,
-  TestCluster,
-  testLogger,
-  uniqueName,
-  waitFor,
-  stopStarted,
-  assertAlive,
-} from './support/harness';
+import { assertAlive, clients, counterGraph, counterInput, decodeCounts, fastConsumer, start, startCounter, stopStarted, TestCluster, testLogger, uniqueName, waitFor } from '@goka-ts/test-support';
 
 /**
  * A client whose first group consumer loses its "connection" after `afterBatches` batches: its run()

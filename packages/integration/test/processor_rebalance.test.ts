@@ -1,4 +1,4 @@
-import { clients, counterInput, decodeCounts, startCounter, TestCluster, uniqueName, waitFor, type RunningProcessor, stopStarted, assertAlive } from './support/harness';
+import { assertAlive, clients, counterInput, decodeCounts, type RunningProcessor, startCounter, stopStarted, TestCluster, uniqueName, waitFor } from '@goka-ts/test-support';
 
 describe.each(clients)('Processor: rebalancing (%s)', (factory) => {
   let cluster: TestCluster;

@@ -5,7 +5,7 @@
 import type { Storage, StorageBuilder } from '@goka-ts/api';
 import { murmur2Hasher } from '@goka-ts/core';
 import { memoryStorage } from '@goka-ts/storage-memory';
-import { assertAlive, clients, fastConsumer, startCounter, stopStarted, TestCluster, uniqueName, waitFor } from './support/harness';
+import { assertAlive, clients, fastConsumer, startCounter, stopStarted, TestCluster, uniqueName, waitFor } from '@goka-ts/test-support';
 
 /** Memory storage whose batch writes take a while per record, so that recovery lasts seconds. */
 function slowStorage(msPerRecord: number): { builder: StorageBuilder; applied: () => number } {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { StorageBuilder } from '@goka-ts/api';
 import { leveldbStorage } from '@goka-ts/storage-leveldb';
 import { redisStorage } from '@goka-ts/storage-redis';
-import { clients, counterInput, decodeCounts, startCounter, stopStarted, TestCluster, uniqueName, waitFor } from './support/harness';
+import { clients, counterInput, decodeCounts, startCounter, stopStarted, TestCluster, uniqueName, waitFor } from '@goka-ts/test-support';
 
 function redisUrl(): string {
   const url = process.env.REDIS_URL;

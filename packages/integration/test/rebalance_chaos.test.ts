@@ -7,10 +7,8 @@
  */
 import { Emitter, stringCodec } from '@goka-ts/core';
 import { kafkajsClient } from '@goka-ts/kafkajs';
+import { brokersFromEnv, compareCounts, CountingLoad, lost, NOTHING_LOST, readTableThroughView, TestCluster, uniqueName, waitFor } from '@goka-ts/test-support';
 import { type CounterWorkerConfig, WORKER_CLIENTS } from '../src/workers/protocol';
-import { CountingLoad } from './support/counting_load';
-import { brokers, TestCluster, uniqueName, waitFor } from './support/harness';
-import { compareCounts, lost, NOTHING_LOST, readTableThroughView } from './support/table_counts';
 import { alive, CounterWorker, killAllWorkers } from './support/worker_process';
 
 /** The worker's adapter (the test side reads and writes with kafkajs). */
@@ -34,7 +32,7 @@ describe.each(ADAPTERS)('rebalance under load with a crashing member (worker on 
     return emitter;
   };
   beforeAll(() => {
-    cluster = new TestCluster(kafkajsClient({ brokers: brokers() }));
+    cluster = new TestCluster(kafkajsClient({ brokers: brokersFromEnv() }));
   });
   afterAll(async () => {
     await killAllWorkers();
@@ -47,7 +45,7 @@ describe.each(ADAPTERS)('rebalance under load with a crashing member (worker on 
     const group = uniqueName('chaos');
     cluster.ownGroup(group);
     const load = new CountingLoad(newEmitter(input), 400);
-    const config: CounterWorkerConfig = { client: adapter, brokers: brokers(), group, input, consumer, commitIntervalMs: 500 };
+    const config: CounterWorkerConfig = { client: adapter, brokers: brokersFromEnv(), group, input, consumer, commitIntervalMs: 500 };
     const committed = () => cluster.committedTotal(group, input);
 
     await load.emit(3_000);
@@ -109,7 +107,7 @@ describe.each(ADAPTERS)('rebalance under load with a crashing member (worker on 
       cluster.ownGroup(group);
       const load = new CountingLoad(newEmitter(input), 300);
       // A long commit interval: the paused member holds up to a second of buffered table writes.
-      const config: CounterWorkerConfig = { client: adapter, brokers: brokers(), group, input, consumer, commitIntervalMs: 1_000 };
+      const config: CounterWorkerConfig = { client: adapter, brokers: brokersFromEnv(), group, input, consumer, commitIntervalMs: 1_000 };
       const total = 20_000;
       const committed = () => cluster.committedTotal(group, input);
 

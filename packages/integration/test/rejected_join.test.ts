@@ -7,7 +7,7 @@
 import type { ComponentState } from '@goka-ts/api';
 import { Processor } from '@goka-ts/core';
 import { memoryStorage } from '@goka-ts/storage-memory';
-import { assertAlive, clients, counterGraph, fastConsumer, start, startCounter, stopStarted, TestCluster, testLogger, uniqueName, waitFor } from './support/harness';
+import { assertAlive, clients, counterGraph, fastConsumer, start, startCounter, stopStarted, TestCluster, testLogger, uniqueName, waitFor } from '@goka-ts/test-support';
 
 const REJECTED_WITHIN_MS = 20_000;
 const PROTOCOL: Record<string, string> = { kafkajs: 'copartition', platformatic: 'copartition', confluent: 'range' };

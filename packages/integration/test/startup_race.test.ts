@@ -5,7 +5,7 @@
  */
 import { defineGroup, int64Codec, Processor, stringCodec } from '@goka-ts/core';
 import type { KafkaClient } from '@goka-ts/api';
-import { assertAlive, clients, fastConsumer, start, stopStarted, TestCluster, testLogger, uniqueName, waitFor } from './support/harness';
+import { assertAlive, clients, fastConsumer, start, stopStarted, TestCluster, testLogger, uniqueName, waitFor } from '@goka-ts/test-support';
 
 const INSTANCES = 4;
 const ROUNDS = 10;

@@ -1,6 +1,6 @@
 import { TopicMismatchError, UnknownTopicError, type Logger } from '@goka-ts/api';
 import { TopicManager } from '@goka-ts/core';
-import { clients, TestCluster, uniqueName } from './support/harness';
+import { clients, TestCluster, uniqueName } from '@goka-ts/test-support';
 
 function capture(): Logger & { warnings: string[] } {
   const warnings: string[] = [];

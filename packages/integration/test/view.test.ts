@@ -1,7 +1,7 @@
 import { KafkaConnectionError, UnknownTopicError, type ComponentState, type KafkaClient } from '@goka-ts/api';
 import { kafkajsClient } from '@goka-ts/kafkajs';
 import { Emitter, fnv1aHasher, int64Codec, stringCodec, View } from '@goka-ts/core';
-import { clients, TestCluster, testLogger, uniqueName, waitFor } from './support/harness';
+import { clients, TestCluster, testLogger, uniqueName, waitFor } from '@goka-ts/test-support';
 
 describe.each(clients)('View (%s)', (factory) => {
   let cluster: TestCluster;

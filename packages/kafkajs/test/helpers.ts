@@ -1,12 +1,6 @@
 import type { Admin } from '@goka-ts/api';
-import { sleep, uniqueName, waitFor } from '@goka-ts/conformance';
+import { brokersFromEnv, sleep, uniqueName, waitFor } from '@goka-ts/conformance';
 import { kafkajsClient, type KafkajsClient } from '../src';
-
-export function brokers(): string[] {
-  const value = process.env.KAFKA_BROKERS;
-  if (!value) throw new Error('KAFKA_BROKERS is not set: these tests need a real Kafka broker, e.g. KAFKA_BROKERS=127.0.0.1:9092');
-  return value.split(',').map((b) => b.trim());
-}
 
 export function unique(prefix: string): string {
   return uniqueName(`kjs-${prefix}`);
@@ -22,7 +16,7 @@ export class Fixture {
   private readonly closers: Array<() => Promise<unknown>> = [];
 
   async setup(): Promise<void> {
-    this.client = kafkajsClient({ brokers: brokers() });
+    this.client = kafkajsClient({ brokers: brokersFromEnv() });
     this.admin = this.client.admin();
     await this.admin.connect();
   }

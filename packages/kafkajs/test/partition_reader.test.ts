@@ -1,7 +1,8 @@
 import type { KafkaMessage } from '@goka-ts/api';
 import { Kafka, logLevel } from 'kafkajs';
+import { brokersFromEnv } from '@goka-ts/conformance';
 import { kafkajsClient } from '../src';
-import { brokers, Fixture, unique, waitFor } from './helpers';
+import { Fixture, unique, waitFor } from './helpers';
 
 const fx = new Fixture();
 beforeAll(() => fx.setup());
@@ -23,12 +24,12 @@ async function read(topic: string, from: number | 'oldest' | 'newest') {
 }
 
 describe('kafkajs partition reader', () => {
-  const raw = new Kafka({ brokers: brokers(), logLevel: logLevel.NOTHING });
+  const raw = new Kafka({ brokers: brokersFromEnv(), logLevel: logLevel.NOTHING });
 
   it('joins no consumer group', async () => {
     const topic = await fx.topic('no-group', 1);
     const clientId = unique('reader-client');
-    const client = kafkajsClient({ brokers: brokers(), clientId });
+    const client = kafkajsClient({ brokers: brokersFromEnv(), clientId });
     const admin = raw.admin();
     await admin.connect();
     const membersOfClient = async () => {

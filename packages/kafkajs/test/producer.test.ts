@@ -1,8 +1,9 @@
 import { GokaError, WriteExpiredError } from '@goka-ts/api';
 import { KafkaJSNumberOfRetriesExceeded, KafkaJSRequestTimeoutError } from 'kafkajs';
 import type { KafkaMessage, Producer, ProduceResult } from '@goka-ts/api';
+import { brokersFromEnv } from '@goka-ts/conformance';
 import { kafkajsClient } from '../src';
-import { brokers, Fixture } from './helpers';
+import { Fixture } from './helpers';
 
 const fx = new Fixture();
 beforeAll(() => fx.setup());
@@ -99,7 +100,7 @@ describe('kafkajs producer', () => {
     const doomed = await fx.topic('doomed', 1);
     const kept = await fx.topic('kept', 1);
     // Short retries: kafkajs spends its whole retry budget before the adapter can step in.
-    const client = kafkajsClient({ brokers: brokers(), kafkaJS: { retry: { retries: 1, initialRetryTime: 100 } } });
+    const client = kafkajsClient({ brokers: brokersFromEnv(), kafkaJS: { retry: { retries: 1, initialRetryTime: 100 } } });
     const producer = client.producer({ lingerMs: 1 });
     await producer.connect();
     fx.defer(() => producer.close());

@@ -1,3 +1,4 @@
+import { brokersFromEnv } from '@goka-ts/conformance';
 import { confluentClient } from '@goka-ts/confluent';
 import { Registry } from 'prom-client';
 import { GokaMetrics, type RdKafkaStatisticsLike } from '../src';
@@ -9,8 +10,7 @@ async function series(registry: Registry, name: string): Promise<Series> {
 
 describe('GokaMetrics: librdkafka statistics', () => {
   it('turns the statistics of a real librdkafka producer into metrics', async () => {
-    const brokers = (process.env.KAFKA_BROKERS ?? '').split(',').filter(Boolean);
-    if (brokers.length === 0) throw new Error('set KAFKA_BROKERS (pnpm test starts a broker and sets it)');
+    const brokers = brokersFromEnv();
     const registry = new Registry();
     const metrics = new GokaMetrics({ registry });
     const client = confluentClient({ brokers, config: { 'statistics.interval.ms': 100 } });

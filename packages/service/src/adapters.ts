@@ -1,58 +1,17 @@
 import path from 'node:path';
 import type { KafkaClient, Logger, StorageBuilder } from '@goka-ts/api';
-import { MemoryKafka } from '@goka-ts/memory-kafka';
+import { createKafkaClient, loadOptional } from '@goka-ts/client-loader';
 import type { StorageStatsSource } from '@goka-ts/prometheus';
 import { memoryStorage } from '@goka-ts/storage-memory';
-import type { ClientKind, ServiceConfig } from './config';
+import type { ServiceConfig } from './config';
 
-/**
- * Loads an optional adapter package. They are optional peer dependencies, so a service that runs
- * on kafkajs never builds confluent's native librdkafka; a missing one says what to install and
- * next to which package (`nextTo`, the package whose peer it is).
- */
-export async function loadOptional<T>(name: string, why: string, nextTo = '@goka-ts/service'): Promise<T> {
-  try {
-    return (await import(name)) as T;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && String((error as Error).message).includes(name)) {
-      throw new Error(`${why} needs the package ${name}: install it next to ${nextTo} (npm install ${name})`, { cause: error });
-    }
-    throw error;
-  }
-}
+// Client creation from flags lives in @goka-ts/client-loader, which the CLI shares without the
+// service; the service's public API keeps exporting it from here.
+export { createKafkaClient, loadOptional };
+export type { KafkaClientChoice } from '@goka-ts/client-loader';
 
-/** What {@link createKafkaClient} needs: the adapter, where the brokers are and who is asking. */
-export interface KafkaClientChoice {
-  readonly client: ClientKind;
-  readonly brokers: readonly string[];
-  readonly clientId: string;
-  /** Passed to the adapters that take one (kafkajs); omitted, they stay quiet. */
-  readonly logger?: Logger;
-  /** The package whose optional peer the adapter is, for the install hint. Default `@goka-ts/service`. */
-  readonly nextTo?: string;
-  /** librdkafka's `statistics.interval.ms` (confluent only; the JS clients keep no such statistics). */
-  readonly statisticsIntervalMs?: number;
-}
-
-type ClientFactory = (options: { brokers: readonly string[]; clientId?: string; logger?: Logger; config?: Record<string, unknown> }) => KafkaClient;
-
-/** Package and factory export of each broker adapter. */
-const ADAPTERS: Record<Exclude<ClientKind, 'memory'>, { readonly name: string; readonly factory: string }> = {
-  kafkajs: { name: '@goka-ts/kafkajs', factory: 'kafkajsClient' },
-  confluent: { name: '@goka-ts/confluent', factory: 'confluentClient' },
-  platformatic: { name: '@goka-ts/platformatic', factory: 'platformaticClient' },
-};
-
-/** A client of the chosen adapter, loading its package on demand; `memory` is the embedded in-memory Kafka. */
-export async function createKafkaClient(choice: KafkaClientChoice): Promise<KafkaClient> {
-  if (choice.client === 'memory') return new MemoryKafka();
-  const adapter = ADAPTERS[choice.client];
-  const module = await loadOptional<Record<string, ClientFactory | undefined>>(adapter.name, `--client ${choice.client}`, choice.nextTo);
-  const create = module[adapter.factory];
-  if (typeof create !== 'function') throw new Error(`${adapter.name} does not export ${adapter.factory}: install a version matching ${choice.nextTo ?? '@goka-ts/service'}`);
-  const statistics = choice.client === 'confluent' && choice.statisticsIntervalMs ? { config: { 'statistics.interval.ms': choice.statisticsIntervalMs } } : {};
-  return create({ brokers: choice.brokers, clientId: choice.clientId, ...(choice.logger ? { logger: choice.logger } : {}), ...statistics });
-}
+/** The package whose optional peers the adapters and storages are, for the install hints. */
+const SERVICE_PACKAGE = '@goka-ts/service';
 
 /** How often librdkafka reports the statistics that `/metrics` exports (`goka_rdkafka_*`). */
 const STATISTICS_INTERVAL_MS = 5000;
@@ -60,7 +19,7 @@ const STATISTICS_INTERVAL_MS = 5000;
 /** The Kafka client the config names. */
 export function createClient(config: ServiceConfig, logger: Logger): Promise<KafkaClient> {
   return createKafkaClient({
-    client: config.client, brokers: config.brokers, clientId: `${config.service}-${config.instance}`,
+    client: config.client, brokers: config.brokers, clientId: `${config.service}-${config.instance}`, nextTo: SERVICE_PACKAGE,
     ...(config.logLevel === 'debug' ? { logger } : {}),
     // Statistics only feed /metrics: without the web server librdkafka need not build them.
     ...(config.webPort !== undefined ? { statisticsIntervalMs: STATISTICS_INTERVAL_MS } : {}),
@@ -82,9 +41,9 @@ interface LruModule {
 /** Loads the storage packages the config names, once, for {@link StorageFactory.builder}. */
 export async function storageFactory(config: ServiceConfig): Promise<StorageFactory> {
   const modules = {
-    level: config.storage === 'leveldb' ? await loadOptional<LevelModule>('@goka-ts/storage-leveldb', '--storage leveldb') : undefined,
-    redis: config.storage === 'redis' ? await loadOptional<RedisModule>('@goka-ts/storage-redis', '--storage redis') : undefined,
-    lru: config.lruSize > 0 || config.storageMetrics ? await loadOptional<LruModule>('@goka-ts/storage-lru', config.lruSize > 0 ? '--lru-size' : '--storage-metrics') : undefined,
+    level: config.storage === 'leveldb' ? await loadOptional<LevelModule>('@goka-ts/storage-leveldb', '--storage leveldb', SERVICE_PACKAGE) : undefined,
+    redis: config.storage === 'redis' ? await loadOptional<RedisModule>('@goka-ts/storage-redis', '--storage redis', SERVICE_PACKAGE) : undefined,
+    lru: config.lruSize > 0 || config.storageMetrics ? await loadOptional<LruModule>('@goka-ts/storage-lru', config.lruSize > 0 ? '--lru-size' : '--storage-metrics', SERVICE_PACKAGE) : undefined,
   };
   const stats = new Map<string, StorageStatsSource>();
   return {

@@ -2,10 +2,9 @@ import type { KafkaClient } from '@goka-ts/api';
 import { silentLogger, TopicManager } from '@goka-ts/core';
 import { kafkajsClient } from '@goka-ts/kafkajs';
 import type { FleetComponentNode, FleetGraph } from '@goka-ts/web';
-import { uniqueName, waitFor } from '../../integration/test/support/harness';
+import { brokersFromEnv, uniqueName, waitFor } from '@goka-ts/test-support';
 import { killAll, runningUrl, startServiceProcess, type ServiceProcess } from './support/service_process';
 
-const brokers = process.env.KAFKA_BROKERS ?? '';
 const INTERVAL_MS = 1000;
 
 /** The issue's promise: a service started from flags shows up on another service's fleet page. */
@@ -13,10 +12,11 @@ describe('the fleet of two service processes', () => {
   const id = uniqueName('fleet');
   const beatsTopic = `${id}-beats`;
   const processes: ServiceProcess[] = [];
+  let brokers: string[] = [];
   let client: KafkaClient;
 
   const run = (name: string, extra: string[] = []) => {
-    const p = startServiceProcess(['--brokers', brokers, '--service', `${id}-${name}`, '--instance', 'i1', '--web-port', '0',
+    const p = startServiceProcess(['--brokers', brokers.join(','), '--service', `${id}-${name}`, '--instance', 'i1', '--web-port', '0',
       '--heartbeat-topic', beatsTopic, '--heartbeat-interval', String(INTERVAL_MS), '--grace-period', '10000',
       '--input', `${id}-${name}-in`, '--group', `${id}-${name}`, '--log-level', 'error', ...extra]);
     processes.push(p);
@@ -27,8 +27,8 @@ describe('the fleet of two service processes', () => {
     graph.nodes.filter((n): n is FleetComponentNode => n.type === 'component' && n.service === service);
 
   beforeAll(async () => {
-    if (!brokers) throw new Error('KAFKA_BROKERS is not set (KAFKA_BROKERS=127.0.0.1:9092)');
-    client = kafkajsClient({ brokers: brokers.split(',') });
+    brokers = brokersFromEnv();
+    client = kafkajsClient({ brokers });
     const manager = await TopicManager.connect(client, { logger: silentLogger });
     for (const name of ['a', 'b', 'c', 'e', 'ka', 'kb']) await manager.ensureStream(`${id}-${name}-in`, 2);
     await manager.close();
@@ -100,7 +100,7 @@ describe('the fleet of two service processes', () => {
     const cUrl = await runningUrl(c);
     const response = await fetch(`${cUrl}/api/fleet`);
     expect(response.status).toBe(404);
-    const d = startServiceProcess(['--brokers', brokers, '--service', `${id}-d`, '--web-port', '0', '--heartbeat-topic', beatsTopic,
+    const d = startServiceProcess(['--brokers', brokers.join(','), '--service', `${id}-d`, '--web-port', '0', '--heartbeat-topic', beatsTopic,
       '--heartbeat-interval', String(INTERVAL_MS), '--input', `${id}-c-in`, '--group', `${id}-d`, '--log-level', 'error'], { GOKA_FLEET: 'false' });
     processes.push(d);
     const dUrl = await runningUrl(d);

@@ -1,8 +1,6 @@
 import { defineGroup, int64Codec, silentLogger, stringCodec, TopicManager } from '@goka-ts/core';
-import { uniqueName, waitFor } from '../../integration/test/support/harness';
+import { brokersFromEnv, uniqueName, waitFor } from '@goka-ts/test-support';
 import { Service } from '../src';
-
-const brokers = process.env.KAFKA_BROKERS ?? '';
 
 /** A counter with its input emitter on `service`, started; resolves once key "k" counted one message. */
 async function runCounter(service: Service, name: string): Promise<void> {
@@ -44,7 +42,7 @@ describe('collectors on /metrics', () => {
   });
 
   it('exports librdkafka statistics of a --client confluent service', async () => {
-    if (!brokers) throw new Error('KAFKA_BROKERS is not set (KAFKA_BROKERS=127.0.0.1:9092)');
+    const brokers = brokersFromEnv().join(',');
     const name = uniqueName('svc-rdk');
     const service = await Service.create({ argv: ['--brokers', brokers, '--client', 'confluent', '--web-port', '0', '--heartbeat-interval', '0', '--log-level', 'silent'], env: {}, defaults: { service: 'rdk' } });
     services.push(service);

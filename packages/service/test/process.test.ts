@@ -1,12 +1,11 @@
 import type { KafkaClient } from '@goka-ts/api';
 import { Emitter, heartbeatCodec, silentLogger, stringCodec, TopicManager, View, type Heartbeat } from '@goka-ts/core';
 import { kafkajsClient } from '@goka-ts/kafkajs';
-import { uniqueName, waitFor } from '../../integration/test/support/harness';
+import { brokersFromEnv, uniqueName, waitFor } from '@goka-ts/test-support';
 import { killAll, runningUrl as url, startServiceProcess as start, type ServiceProcess } from './support/service_process';
 
-const brokers = process.env.KAFKA_BROKERS ?? '';
-
 describe('a service process', () => {
+  let brokers: string[] = [];
   let client: KafkaClient;
   const id = uniqueName('svcproc');
   const beatsTopic = `${id}-beats`;
@@ -15,15 +14,15 @@ describe('a service process', () => {
 
   const run = (name: string, extra: string[] = []) => {
     const input = `${id}-${name}-in`;
-    const p = start(['--brokers', brokers, '--service', `${id}-${name}`, '--instance', 'a', '--web-port', '0', '--heartbeat-topic', beatsTopic,
+    const p = start(['--brokers', brokers.join(','), '--service', `${id}-${name}`, '--instance', 'a', '--web-port', '0', '--heartbeat-topic', beatsTopic,
       '--heartbeat-interval', '300', '--grace-period', '10000', '--input', input, '--group', `${id}-${name}`, ...extra]);
     children.push(p);
     return { ...p, input };
   };
 
   beforeAll(async () => {
-    if (!brokers) throw new Error('KAFKA_BROKERS is not set (KAFKA_BROKERS=127.0.0.1:9092)');
-    client = kafkajsClient({ brokers: brokers.split(',') });
+    brokers = brokersFromEnv();
+    client = kafkajsClient({ brokers });
     const manager = await TopicManager.connect(client, { logger: silentLogger });
     for (const name of ['term', 'fail', 'grace']) await manager.ensureStream(`${id}-${name}-in`, 2);
     await manager.ensureTable(beatsTopic, 1);

@@ -1,10 +1,9 @@
 import type { KafkaClient } from '@goka-ts/api';
 import { defineGroup, heartbeatCodec, int64Codec, silentLogger, stringCodec, TopicManager, View, type Heartbeat } from '@goka-ts/core';
 import { kafkajsClient } from '@goka-ts/kafkajs';
-import { uniqueName, waitFor } from '../../integration/test/support/harness';
+import { brokersFromEnv, uniqueName, waitFor } from '@goka-ts/test-support';
 import { Service } from '../src';
 
-const brokers = process.env.KAFKA_BROKERS ?? '';
 const INTERVAL_MS = 500;
 const consumer = { sessionTimeoutMs: 6000, heartbeatIntervalMs: 500, maxWaitMs: 100 };
 
@@ -29,8 +28,8 @@ describe('a service on the real broker', () => {
   });
 
   beforeAll(async () => {
-    if (!brokers) throw new Error('KAFKA_BROKERS is not set (KAFKA_BROKERS=127.0.0.1:9092)');
-    client = kafkajsClient({ brokers: brokers.split(',') });
+    const brokers = brokersFromEnv();
+    client = kafkajsClient({ brokers });
     const manager = await TopicManager.connect(client, { logger: silentLogger });
     await manager.ensureStream(input, 2);
     await manager.ensureStream(`${id}-out`, 2);
@@ -38,7 +37,7 @@ describe('a service on the real broker', () => {
     await manager.close();
 
     service = await Service.create({
-      argv: ['--brokers', brokers, '--service', 'shop', '--instance', 'i1', '--web-port', '0', '--web-token', token,
+      argv: ['--brokers', brokers.join(','), '--service', 'shop', '--instance', 'i1', '--web-port', '0', '--web-token', token,
         '--heartbeat-topic', beatsTopic, '--heartbeat-interval', String(INTERVAL_MS), '--log-level', 'silent'],
       env: {},
     });

@@ -5,6 +5,7 @@
 import { sleep } from '@goka-ts/conformance';
 import type { Emitter } from '@goka-ts/core';
 
+/** How {@link CountingLoad.emit} sends. */
 export interface LoadOptions {
   /** Emits in flight at once (each chunk is awaited before the next). Default 500. */
   readonly chunk?: number;
@@ -19,7 +20,6 @@ export interface LoadOptions {
   /** Ends the load early (between chunks); the messages of the running chunk still complete. */
   readonly signal?: AbortSignal;
 }
-
 
 /** Messages `0, 1, 2, ...` round-robin over `keys` keys named `<prefix>-<n>`. */
 export class CountingLoad {

@@ -4,7 +4,8 @@
  */
 import type { Admin, KafkaClient } from '@goka-ts/api';
 import { int64Codec, View } from '@goka-ts/core';
-import { testLogger, waitFor } from './harness';
+import { waitFor } from './polling';
+import { testLogger } from './test_logger';
 
 /** Waits until the view applied every record the table topic holds right now (per partition high watermarks). */
 export async function viewCaughtUp(view: View<number>, admin: Admin, timeoutMs = 30_000): Promise<void> {
@@ -45,6 +46,7 @@ export async function readTableThroughView(client: KafkaClient, table: string): 
   }
 }
 
+/** How a counter table compares with what was emitted, from {@link compareCounts}. */
 export interface CountComparison {
   /** Keys whose count is below the emitted count (lost data), with both numbers. */
   readonly short: Array<{ key: string; counted: number; emitted: number }>;
@@ -57,6 +59,7 @@ export interface CountComparison {
   readonly overCounted: number;
 }
 
+/** Compares counts per key with the emitted (or acknowledged) counts per key. */
 export function compareCounts(counted: ReadonlyMap<string, number>, emitted: ReadonlyMap<string, number>): CountComparison {
   const short: CountComparison['short'] = [];
   let countedTotal = 0;
@@ -78,4 +81,5 @@ export function lost(result: CountComparison): { shortKeys: number; examples: Co
   return { shortKeys: result.short.length, examples: result.short.slice(0, 5), unexpected: result.unexpected.slice(0, 5) };
 }
 
+/** What {@link lost} returns when no data was lost. */
 export const NOTHING_LOST = { shortKeys: 0, examples: [], unexpected: [] };

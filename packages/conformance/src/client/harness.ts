@@ -29,11 +29,14 @@ export interface DescribeClientOptions {
   readonly unreadableCodecs?: ReadonlyArray<'gzip' | 'snappy' | 'lz4' | 'zstd'>;
 }
 
-/** Reads `KAFKA_BROKERS` (comma separated); the suite fails with this message when it is missing. */
+/**
+ * Reads `KAFKA_BROKERS` (comma separated). Every test of this repository that needs a real broker
+ * reads it here, and fails (never skips) with this message when it is missing.
+ */
 export function brokersFromEnv(): string[] {
   const value = process.env.KAFKA_BROKERS;
   if (!value || !value.trim()) {
-    throw new Error('KAFKA_BROKERS is not set: the client conformance suite needs a real Kafka broker, e.g. KAFKA_BROKERS=127.0.0.1:9092');
+    throw new Error('KAFKA_BROKERS is not set: these tests need a real Kafka broker, e.g. KAFKA_BROKERS=127.0.0.1:9092 (`pnpm test` starts one and sets it)');
   }
   return value.split(',').map((b) => b.trim()).filter(Boolean);
 }

@@ -7,8 +7,8 @@ import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import type { ComponentState } from '@goka-ts/api';
+import { waitFor } from '@goka-ts/test-support';
 import { WORKER_CONFIG_ENV, type CrashPoint, type WorkerCommand, type CounterWorkerConfig, type WorkerReport } from '../../src/workers/protocol';
-import { waitFor } from './harness';
 
 const PACKAGE_ROOT = path.resolve(__dirname, '../..');
 const WORKER_JS = path.join(PACKAGE_ROOT, 'dist/workers/counter_worker.js');

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { waitFor } from '../../../integration/test/support/harness';
+import { waitFor } from '@goka-ts/test-support';
 
 const FIXTURE = path.join(__dirname, '../fixtures/counter_service.js');
 

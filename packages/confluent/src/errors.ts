@@ -20,6 +20,9 @@ export const Code = {
   REBALANCE_IN_PROGRESS: 27,
   UNKNOWN_TOPIC_OR_PART: 3,
   TOPIC_ALREADY_EXISTS: 36,
+  /** A record over librdkafka's `message.max.bytes` (local) or the broker's or topic's limit. */
+  MSG_SIZE_TOO_LARGE: 10,
+  RECORD_LIST_TOO_LARGE: 18,
 } as const;
 
 /** librdkafka's name of an error code (`ERR_UNKNOWN_MEMBER_ID`), or the number when it has none. */
@@ -50,7 +53,8 @@ export function isUnknownTopic(err: unknown): boolean {
   return code === Code.UNKNOWN_TOPIC_OR_PART || code === Code.UNKNOWN_TOPIC_LOCAL;
 }
 
-function describe(err: unknown): string {
+/** The error's message with its librdkafka code, e.g. `Broker: Message size too large (librdkafka code 10)`. */
+export function describeRdError(err: unknown): string {
   if (err instanceof Error) {
     const code = codeOf(err);
     return code === undefined ? err.message : `${err.message} (librdkafka code ${code})`;
@@ -70,7 +74,7 @@ export function toGokaError(err: unknown, what: string, context: { topic?: strin
   }
   if (isConnectionFailure(err)) {
     const where = context.brokers ? ` (brokers ${context.brokers.join(',')})` : '';
-    return new KafkaConnectionError(`${what}: Kafka did not answer${where}: ${describe(err)}`, { cause: err });
+    return new KafkaConnectionError(`${what}: Kafka did not answer${where}: ${describeRdError(err)}`, { cause: err });
   }
-  return new GokaError(`${what}: ${describe(err)}`, { cause: err });
+  return new GokaError(`${what}: ${describeRdError(err)}`, { cause: err });
 }

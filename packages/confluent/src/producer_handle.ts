@@ -1,7 +1,7 @@
 import {
-  GokaError, KafkaConnectionError, UnknownTopicError, type ProducerConfig, type ProducerRecord,
+  GokaError, KafkaConnectionError, RecordTooLargeError, UnknownTopicError, type ProducerConfig, type ProducerRecord,
 } from '@goka-ts/api';
-import { Code, codeOf, toGokaError } from './errors';
+import { Code, codeOf, describeRdError, toGokaError } from './errors';
 import { instrument } from './instrumentation';
 import type { ResolvedOptions } from './options';
 import { connectClient, disconnectClient, rdkafka, type LibrdKafkaError, type RdConfig, type RdProducer } from './rdkafka';
@@ -42,6 +42,9 @@ export function producerConfig(options: ResolvedOptions, config: ProducerConfig)
   return rd;
 }
 
+/** librdkafka's default `message.max.bytes`: it refuses larger records itself, before the broker sees them. */
+const LIBRDKAFKA_DEFAULT_MESSAGE_MAX_BYTES = 1_000_000;
+
 /** The error a send rejects with when librdkafka refused or failed its record. */
 export function deliveryError(err: LibrdKafkaError, record: ProducerRecord, brokers: readonly string[]): Error {
   const code = codeOf(err);
@@ -50,6 +53,14 @@ export function deliveryError(err: LibrdKafkaError, record: ProducerRecord, brok
   }
   if (code === Code.UNKNOWN_PARTITION) {
     return new GokaError(`topic "${record.topic}" has no partition ${record.partition}`, { cause: err });
+  }
+  if (code === Code.MSG_SIZE_TOO_LARGE || code === Code.RECORD_LIST_TOO_LARGE) {
+    let bytes = (record.key?.length ?? 0) + (record.value?.length ?? 0);
+    for (const name in record.headers ?? {}) bytes += Buffer.byteLength(name) + record.headers![name]!.length;
+    return new RecordTooLargeError(record.topic, record.key?.toString() ?? '', bytes, LIBRDKAFKA_DEFAULT_MESSAGE_MAX_BYTES, {
+      cause: err,
+      detail: `librdkafka or the broker refused it as too large (${describeRdError(err)}; librdkafka's default message.max.bytes is shown, see also the topic's max.message.bytes)`,
+    });
   }
   return toGokaError(err, `producing to topic "${record.topic}", partition ${record.partition}`, { brokers });
 }

@@ -13,7 +13,8 @@ export interface DeadLetterAction {
  * - `'skip'`: logged (group, topic, partition, offset, error) and counted in the input stats (`skipped`);
  *   its offset is committed like any finished message's;
  * - `{ deadLetter: topic }`: a copy (original key, value and headers, plus `goka.dlq.*` headers naming
- *   where it came from and why it failed) goes to `topic`; the input offset is committed only after
+ *   where it came from and why it failed) goes to `topic`, cut to fit the topic's limit when too large
+ *   (`goka.dlq.truncated` then says what was given up); the input offset is committed only after
  *   Kafka acknowledged that copy (counted as `deadLettered`).
  */
 export type FailureAction = 'fail' | 'skip' | DeadLetterAction;

@@ -43,6 +43,11 @@ export function isConnectionError(err: unknown): boolean {
   return errorChain(err).some((e) => (e.name !== undefined && CONNECTION_ERRORS.has(e.name)) || (typeof e.code === 'string' && SOCKET_CODES.has(e.code)));
 }
 
+/** The broker refused a record, or a partition's batch, as larger than the topic or broker accepts. */
+export function isMessageTooLarge(err: unknown): boolean {
+  return hasErrorType(err, 'MESSAGE_TOO_LARGE') || hasErrorType(err, 'RECORD_LIST_TOO_LARGE');
+}
+
 export function isUnknownTopic(err: unknown): boolean {
   return hasErrorType(err, 'UNKNOWN_TOPIC_OR_PARTITION');
 }

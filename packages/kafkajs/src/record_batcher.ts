@@ -1,8 +1,8 @@
-import { BatchCollector, GokaError, UnknownTopicError, WriteExpiredError } from '@goka-ts/api';
+import { BatchCollector, GokaError, RecordTooLargeError, UnknownTopicError, WriteExpiredError } from '@goka-ts/api';
 import type { BatchResult, ProducerRecord, ProduceResult } from '@goka-ts/api';
 import type { Message, RecordMetadata } from 'kafkajs';
 import type { ClusterOps } from './cluster_ops';
-import { toGokaError } from './errors';
+import { isMessageTooLarge, toGokaError } from './errors';
 
 type Resolve = (result: ProduceResult) => void;
 type Reject = (err: Error) => void;
@@ -332,9 +332,10 @@ export class RecordBatcher {
   private async execute(slices: Slice[]): Promise<void> {
     const outcome = await this.config.send(slices);
     if ('error' in outcome) {
+      const tooLarge = largestIfTooLarge(slices, outcome.error);
       for (const s of slices) {
         const err = outcome.error(s.queue.topic);
-        for (const reject of s.rejects) this.reject(reject, err);
+        for (let i = 0; i < s.rejects.length; i++) this.reject(s.rejects[i]!, tooLarge?.message === s.messages[i] ? tooLarge.error : err);
         s.queue.settled += s.messages.length;
       }
     } else {
@@ -387,6 +388,43 @@ function batchCount(messages: readonly Message[], max: number): number {
     if (bytes > MAX_BATCH_BYTES && i > 0) return i;
   }
   return end;
+}
+
+/**
+ * When the broker refused a request as too large: its largest record, with a RecordTooLargeError
+ * for it. kafkajs does not say which partition's batch the broker refused; the batches stay under
+ * the default limit unless a record alone exceeds it, so the largest record is the one to blame
+ * (and a caller that resends it smaller, as dead letters do, can tell it from the others).
+ */
+function largestIfTooLarge(slices: readonly Slice[], error: (topic: string) => Error): { message: Message; error: RecordTooLargeError } | undefined {
+  let largest: { message: Message; topic: string; bytes: number } | undefined;
+  for (const s of slices) {
+    for (const message of s.messages) {
+      const bytes = messageBytes(message);
+      if (!largest || bytes > largest.bytes) largest = { message, topic: s.queue.topic, bytes };
+    }
+  }
+  if (!largest) return undefined;
+  const cause = error(largest.topic);
+  if (!isMessageTooLarge(cause)) return undefined;
+  const key = largest.message.key;
+  return {
+    message: largest.message,
+    error: new RecordTooLargeError(largest.topic, key === null || key === undefined ? '' : key.toString(), largest.bytes, KAFKA_DEFAULT_MAX_MESSAGE_BYTES, {
+      cause,
+      detail: "the broker refused it as larger than the max message size it accepts (Kafka's default limit is shown; see the broker's message.max.bytes and the topic's max.message.bytes)",
+    }),
+  };
+}
+
+/** Kafka's default `max.message.bytes`; the broker's or the topic's own setting may differ. */
+const KAFKA_DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
+
+/** Bytes of a record's key, value and header names and values. */
+function messageBytes(m: Message): number {
+  let bytes = size(m.key) + size(m.value);
+  if (m.headers) for (const name in m.headers) bytes += Buffer.byteLength(name) + size(m.headers[name] as Buffer | string | null | undefined);
+  return bytes;
 }
 
 function size(data: Buffer | string | null | undefined): number {

@@ -18,15 +18,22 @@ export const DEAD_LETTER_HEADERS = {
   errorClass: 'goka.dlq.error.class',
   /** What went wrong, e.g. `cannot decode the message with codec "json": ...`. */
   errorMessage: 'goka.dlq.error.message',
+} as const;
+
+/**
+ * Headers only a dead letter cut to fit its topic carries, besides {@link DEAD_LETTER_HEADERS}
+ * (values are UTF-8 text).
+ */
+export const DEAD_LETTER_TRUNCATION_HEADERS = {
   /**
-   * Only on a dead letter cut to fit its topic's limit: what was given up, comma-separated, of
-   * `value` (truncated to its first bytes), `headers` (the original ones dropped) and `key` (truncated).
+   * What was given up, comma-separated, of `value` (truncated to its first bytes), `headers` (the
+   * original ones dropped) and `key` (truncated).
    */
   truncated: 'goka.dlq.truncated',
-  /** Only on a cut dead letter: bytes of the original record's key, value and headers. */
+  /** Bytes of the original record's key, value and headers. */
   originalSize: 'goka.dlq.original.size',
-  /** Only on a cut dead letter: why, e.g. `the dead letter takes 5001042 bytes, over the 1000000 bytes that dead-letter topic "x" takes (...)`. */
-  truncatedReason: 'goka.dlq.truncated.reason',
+  /** Why, e.g. `the dead letter takes 5001042 bytes, over the 1000000 bytes that dead-letter topic "x" takes (...)`. */
+  reason: 'goka.dlq.truncated.reason',
 } as const;
 
 /** Longest error message kept in a header: some errors quote the whole bad value. */
@@ -84,7 +91,7 @@ export interface DeadLetter {
  */
 export function readDeadLetter(message: KafkaMessage): DeadLetter {
   const headers: Headers = {};
-  const own = new Set<string>(Object.values(DEAD_LETTER_HEADERS));
+  const own = new Set<string>([...Object.values(DEAD_LETTER_HEADERS), ...Object.values(DEAD_LETTER_TRUNCATION_HEADERS)]);
   for (const [name, value] of Object.entries(message.headers)) if (!own.has(name)) headers[name] = value;
   const get = (name: string): string => {
     const value = message.headers[name];
@@ -94,10 +101,11 @@ export function readDeadLetter(message: KafkaMessage): DeadLetter {
     return value.toString('utf8');
   };
   const H = DEAD_LETTER_HEADERS;
+  const T = DEAD_LETTER_TRUNCATION_HEADERS;
   const truncated =
-    message.headers[H.truncated] === undefined
+    message.headers[T.truncated] === undefined
       ? undefined
-      : { parts: get(H.truncated).split(',').filter(Boolean) as DeadLetterPart[], originalSize: Number(get(H.originalSize)), reason: get(H.truncatedReason) };
+      : { parts: get(T.truncated).split(',').filter(Boolean) as DeadLetterPart[], originalSize: Number(get(T.originalSize)), reason: get(T.reason) };
   return {
     key: message.key,
     value: message.value,

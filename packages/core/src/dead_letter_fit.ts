@@ -1,5 +1,5 @@
 import { RecordTooLargeError, type Headers, type ProducerRecord } from '@goka-ts/api';
-import { DEAD_LETTER_HEADERS } from './dead_letter';
+import { DEAD_LETTER_HEADERS, DEAD_LETTER_TRUNCATION_HEADERS } from './dead_letter';
 import { recordBytes } from './message_size';
 
 /**
@@ -76,7 +76,7 @@ export class DeadLetterLimits {
   rejected(fitted: FittedDeadLetter): boolean {
     const { record } = fitted;
     const empty = (b: Buffer | null) => b === null || b.length === 0;
-    const own = new Set<string>(Object.values(DEAD_LETTER_HEADERS));
+    const own = new Set<string>([...Object.values(DEAD_LETTER_HEADERS), ...Object.values(DEAD_LETTER_TRUNCATION_HEADERS)]);
     const bare = empty(record.key) && empty(record.value) && Object.keys(record.headers ?? {}).every((name) => own.has(name));
     if (bare) return false;
     const size = wireBytes(record);
@@ -131,12 +131,12 @@ export function fitDeadLetter(record: ProducerRecord, limit: number, source = `l
   const reason = `the dead letter takes ${size} bytes, over the ${limit} bytes that dead-letter topic "${record.topic}" takes (${source}, framing included)`;
   const own: Headers = {};
   const others: Headers = {};
-  const dlq = new Set<string>(Object.values(DEAD_LETTER_HEADERS));
+  const dlq = new Set<string>([...Object.values(DEAD_LETTER_HEADERS), ...Object.values(DEAD_LETTER_TRUNCATION_HEADERS)]);
   for (const [name, value] of Object.entries(record.headers ?? {})) (dlq.has(name) ? own : others)[name] = value;
   const info = (truncated: readonly DeadLetterPart[]): Headers => ({
-    [DEAD_LETTER_HEADERS.truncated]: Buffer.from(truncated.join(','), 'utf8'),
-    [DEAD_LETTER_HEADERS.originalSize]: Buffer.from(String(recordBytes(record.key, record.value, record.headers)), 'utf8'),
-    [DEAD_LETTER_HEADERS.truncatedReason]: Buffer.from(reason, 'utf8'),
+    [DEAD_LETTER_TRUNCATION_HEADERS.truncated]: Buffer.from(truncated.join(','), 'utf8'),
+    [DEAD_LETTER_TRUNCATION_HEADERS.originalSize]: Buffer.from(String(recordBytes(record.key, record.value, record.headers)), 'utf8'),
+    [DEAD_LETTER_TRUNCATION_HEADERS.reason]: Buffer.from(reason, 'utf8'),
   });
   const value = record.value;
   const key = record.key;

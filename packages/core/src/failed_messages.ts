@@ -1,7 +1,7 @@
 import { MessageError, TransactionAbortedError, type KafkaMessage, type Logger, type ProducerRecord } from '@goka-ts/api';
 import { Backoff } from './backoff';
 import type { CommitTracker } from './commit_tracker';
-import { DEAD_LETTER_HEADERS, deadLetterRecord } from './dead_letter';
+import { DEAD_LETTER_TRUNCATION_HEADERS, deadLetterRecord } from './dead_letter';
 import { isRecordTooLarge } from './dead_letter_fit';
 import { describeError } from './effect_holder';
 import { actionProblem, type ErrorPolicy, type FailureAction, type MessageFailure, type ResolvedRetries } from './error_policy';
@@ -164,7 +164,7 @@ export class FailedMessages {
       return false;
     }
     if (fitted.truncated.length > 0) {
-      this.logger.warn('cut a dead letter to fit its topic', { ...this.where(failed.message), deadLetter: topic, truncated: fitted.truncated.join(','), reason: fitted.record.headers?.[DEAD_LETTER_HEADERS.truncatedReason]?.toString() });
+      this.logger.warn('cut a dead letter to fit its topic', { ...this.where(failed.message), deadLetter: topic, truncated: fitted.truncated.join(','), reason: fitted.record.headers?.[DEAD_LETTER_TRUNCATION_HEADERS.reason]?.toString() });
     }
     this.deps.output.add(fitted.record, {
       sent: () => {

@@ -39,7 +39,7 @@ export type { ProcessorOptions, NilHandling, RestartOptions, ProcessorConsumerOp
 
 // Bad input: the error policy
 export type { ErrorPolicy, FailureAction, DeadLetterAction, ErrorDecider, RetryPolicy, MessageFailure } from './error_policy';
-export { DEAD_LETTER_HEADERS, readDeadLetter } from './dead_letter';
+export { DEAD_LETTER_HEADERS, DEAD_LETTER_TRUNCATION_HEADERS, readDeadLetter } from './dead_letter';
 export type { DeadLetter } from './dead_letter';
 export type { DeadLetterPart } from './dead_letter_fit';
 export { DEFAULT_MAX_MESSAGE_BYTES } from './message_size';

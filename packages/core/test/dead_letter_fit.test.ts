@@ -1,5 +1,5 @@
 import { GokaError, MessageError, RecordTooLargeError, type KafkaMessage, type ProducerRecord } from '@goka-ts/api';
-import { DEAD_LETTER_HEADERS, deadLetterRecord, readDeadLetter } from '../src/dead_letter';
+import { DEAD_LETTER_TRUNCATION_HEADERS, deadLetterRecord, readDeadLetter } from '../src/dead_letter';
 import { DeadLetterLimits, fitDeadLetter, isRecordTooLarge, KAFKA_DEFAULT_MAX_MESSAGE_BYTES, wireBytes } from '../src/dead_letter_fit';
 import type { MessageFailure } from '../src/error_policy';
 import { recordBytes } from '../src/message_size';
@@ -51,9 +51,9 @@ describe('fitDeadLetter', () => {
     expect(value.subarray(0, fitted.record.value!.length).equals(fitted.record.value!)).toBe(true);
     expect(fitted.record.key).toEqual(Buffer.from('the-key'));
     expect(fitted.record.partition).toBe(2);
-    expect(text(fitted.record, DEAD_LETTER_HEADERS.truncated)).toBe('value');
-    expect(text(fitted.record, DEAD_LETTER_HEADERS.originalSize)).toBe(String(recordBytes(record.key, record.value, record.headers)));
-    expect(text(fitted.record, DEAD_LETTER_HEADERS.truncatedReason)).toBe(
+    expect(text(fitted.record, DEAD_LETTER_TRUNCATION_HEADERS.truncated)).toBe('value');
+    expect(text(fitted.record, DEAD_LETTER_TRUNCATION_HEADERS.originalSize)).toBe(String(recordBytes(record.key, record.value, record.headers)));
+    expect(text(fitted.record, DEAD_LETTER_TRUNCATION_HEADERS.reason)).toBe(
       `the dead letter takes ${wireBytes(record)} bytes, over the 1000000 bytes that dead-letter topic "dlq" takes (the topic's max.message.bytes 1048588, framing included)`,
     );
 
@@ -73,7 +73,7 @@ describe('fitDeadLetter', () => {
     expect(fitted.truncated).toEqual(['headers']);
     expect(fitted.record.value).toEqual(Buffer.from('{oops'));
     expect(Object.keys(readDeadLetter(asMessage(fitted.record)).headers)).toEqual([]);
-    expect(text(fitted.record, DEAD_LETTER_HEADERS.truncated)).toBe('headers');
+    expect(text(fitted.record, DEAD_LETTER_TRUNCATION_HEADERS.truncated)).toBe('headers');
   });
 
   it('drops the headers and cuts the value when both are too large; a null value stays null', () => {
@@ -108,7 +108,7 @@ describe('fitDeadLetter', () => {
     const fitted = fitDeadLetter(letter({ value: pattern(2_000_000) }), 1_000_000);
     if (fitted instanceof Error) throw fitted;
     const headers = { ...fitted.record.headers! };
-    delete headers[DEAD_LETTER_HEADERS.originalSize];
+    delete headers[DEAD_LETTER_TRUNCATION_HEADERS.originalSize];
     expect(() => readDeadLetter({ ...asMessage(fitted.record), headers })).toThrow(GokaError);
   });
 });
@@ -135,7 +135,7 @@ describe('DeadLetterLimits', () => {
     const second = limits.fit(letter({ value: pattern(5_000_000) }));
     if (second instanceof Error) throw second;
     expect(wireBytes(second.record)).toBe(750_000);
-    expect(text(second.record, DEAD_LETTER_HEADERS.truncatedReason)).toMatch(/\(lowered to 750000 after the client or broker rejected a dead letter of 1000000 bytes as too large, framing included\)$/);
+    expect(text(second.record, DEAD_LETTER_TRUNCATION_HEADERS.reason)).toMatch(/\(lowered to 750000 after the client or broker rejected a dead letter of 1000000 bytes as too large, framing included\)$/);
 
     limits.setTopic('dlq', 1_048_588); // the next run reads the same setting
     expect(limits.limit('dlq')).toBe(750_000);

@@ -1,7 +1,7 @@
 import { GokaError, MessageError, RecordTooLargeError, type KafkaMessage, type MessageBatch, type ProducerRecord } from '@goka-ts/api';
 import { memoryStorage } from '@goka-ts/storage-memory';
 import { int64Codec, jsonCodec, stringCodec } from '../src/codecs';
-import { DEAD_LETTER_HEADERS, deadLetterTopics, readDeadLetter } from '../src/dead_letter';
+import { DEAD_LETTER_HEADERS, DEAD_LETTER_TRUNCATION_HEADERS, deadLetterTopics, readDeadLetter } from '../src/dead_letter';
 import { wireBytes } from '../src/dead_letter_fit';
 import { recordBytes } from '../src/message_size';
 import { isTransientFailure } from '../src/transient';
@@ -413,7 +413,7 @@ describe('dead letters over the limit', () => {
     const [again] = producer.pending.map((p) => p.record);
     expect(again.topic).toBe('dlq');
     expect(wireBytes(again)).toBe(750_000);
-    expect(again.headers?.[DEAD_LETTER_HEADERS.truncatedReason]?.toString()).toMatch(/lowered to 750000 after the client or broker rejected a dead letter of 1000000 bytes/);
+    expect(again.headers?.[DEAD_LETTER_TRUNCATION_HEADERS.reason]?.toString()).toMatch(/lowered to 750000 after the client or broker rejected a dead letter of 1000000 bytes/);
     expect(logger.lines.some((l) => l.message.startsWith('a dead letter was rejected as too large'))).toBe(true);
     producer.ack();
     await settle();
@@ -454,7 +454,7 @@ describe('dead letters over the limit', () => {
 
 /** Bytes of the goka.dlq.* headers a dead letter had before it was cut. */
 function wholeDeadLetterHeaderBytes(letter: ProducerRecord): number {
-  const cut = new Set<string>([DEAD_LETTER_HEADERS.truncated, DEAD_LETTER_HEADERS.originalSize, DEAD_LETTER_HEADERS.truncatedReason]);
+  const cut = new Set<string>([DEAD_LETTER_TRUNCATION_HEADERS.truncated, DEAD_LETTER_TRUNCATION_HEADERS.originalSize, DEAD_LETTER_TRUNCATION_HEADERS.reason]);
   return recordBytes(null, null, Object.fromEntries(Object.entries(letter.headers!).filter(([name]) => name.startsWith('goka.dlq.') && !cut.has(name))));
 }
 

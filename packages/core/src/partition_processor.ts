@@ -116,8 +116,8 @@ export class PartitionProcessor {
             keys,
           }),
         deps.transaction !== undefined,
-      );
         deps.graph.keyCodec,
+      );
     }
     this.effects = new CallbackEffects({ ...deps, output: this.output, writes: this.writes });
   }
@@ -177,7 +177,6 @@ export class PartitionProcessor {
       processed++;
       const value = m.value;
       bytes += (m.key === null ? 0 : m.key.length) + (value === null ? 0 : value.length);
-      let decoded: unknown;
       const key = keys[i];
       if (key === undefined) {
         const error = badKeys!.get(i);
@@ -187,6 +186,7 @@ export class PartitionProcessor {
         if (await this.failures.settle({ kind: 'decode', message: m, error: failure, tracker, seq, counters: stats })) continue;
         break;
       }
+      let decoded: unknown;
       if (value === null && nil !== 'decode') {
         if (nil === 'skip') {
           tracker.done(seq);

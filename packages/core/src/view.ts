@@ -5,8 +5,8 @@ import {
   type Codec,
   type ComponentState,
   type Hasher,
-  type KeyCodec,
   type KafkaClient,
+  type KeyCodec,
   type Logger,
   type StorageBuilder,
   type TableStats,
@@ -16,8 +16,8 @@ import { memoryStorage } from '@goka-ts/storage-memory';
 import { Backoff, sleep } from './backoff';
 import { ComponentLifecycle, type StateListener } from './component_lifecycle';
 import type { PersistedGraph } from './graph';
-import { utf8Keys } from './key_codecs';
 import { murmur2Hasher } from './hasher_murmur2';
+import { utf8Keys } from './key_codecs';
 import { defaultLogger } from './logger';
 import { decodableRecords, skippedKeys, type TableErrorPolicy } from './record_check';
 import { isConnectionFailure } from './transient';

@@ -1,5 +1,5 @@
 import { StateError, type ComponentState, type Logger } from '@goka-ts/api';
-import { describeError } from './effect_holder';
+import { describeError } from './errors/describe_error';
 
 /** Called on every state change of a component, with the new and the previous state. */
 export type StateListener = (state: ComponentState, previous: ComponentState) => void;

@@ -13,10 +13,10 @@ import {
   type ProduceResult,
 } from '@goka-ts/api';
 import { ComponentLifecycle } from './component_lifecycle';
-import { murmur2Hasher } from './hasher_murmur2';
-import { utf8Keys } from './key_codecs';
+import { murmur2Hasher } from './hashers/murmur2';
+import { utf8Keys } from './codecs/key_codecs';
 import { defaultLogger } from './logger';
-import { checkMaxMessageBytes, oversized, recordBytes } from './message_size';
+import { checkMaxMessageBytes, oversized, recordBytes } from './codecs/message_size';
 
 export interface EmitterOptions {
   readonly client: KafkaClient;

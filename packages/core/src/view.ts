@@ -15,15 +15,15 @@ import {
 import { memoryStorage } from '@goka-ts/storage-memory';
 import { Backoff, sleep } from './backoff';
 import { ComponentLifecycle, type StateListener } from './component_lifecycle';
-import type { PersistedGraph } from './graph';
-import { murmur2Hasher } from './hasher_murmur2';
-import { utf8Keys } from './key_codecs';
+import type { PersistedGraph } from './graph/graph';
+import { murmur2Hasher } from './hashers/murmur2';
+import { utf8Keys } from './codecs/key_codecs';
 import { defaultLogger } from './logger';
-import { decodableRecords, skippedKeys, type TableErrorPolicy } from './record_check';
-import { isConnectionFailure } from './transient';
-import { PartitionTable } from './partition_table';
-import { decodeTableValue } from './table_decode_error';
-import { followTables, recoverTables } from './table_reader';
+import { decodableRecords, skippedKeys, type TableErrorPolicy } from './errors/record_check';
+import { isConnectionFailure } from './errors/transient';
+import { PartitionTable } from './table/partition_table';
+import { decodeTableValue } from './table/table_decode_error';
+import { followTables, recoverTables } from './table/table_reader';
 
 export interface ViewReconnectOptions {
   /** First wait after a connection failure (ms). Default 1000. */

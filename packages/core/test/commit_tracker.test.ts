@@ -1,4 +1,4 @@
-import { CommitTracker } from '../src/commit_tracker';
+import { CommitTracker } from '../src/processor/commit_tracker';
 
 describe('CommitTracker', () => {
   it('commits nothing before the first message finishes', () => {

@@ -3,11 +3,11 @@
  * the key and a recovering instance (or a View) no longer sees it; and every read after it, in the
  * same callback, in later messages and through Processor.get(), must see the key as gone.
  */
-import { int64Codec, stringCodec } from '../src/codecs';
-import { defineGroup } from '../src/define_group';
+import { int64Codec, stringCodec } from '../src/codecs/codecs';
+import { defineGroup } from '../src/graph/define_group';
 import { silentLogger } from '../src/logger';
-import { PartitionTable } from '../src/partition_table';
-import { Processor } from '../src/processor';
+import { PartitionTable } from '../src/table/partition_table';
+import { Processor } from '../src/processor/processor';
 import { memoryStorage } from '@goka-ts/storage-memory';
 import { batchOf, ScriptedKafka, until } from './support/scripted_group';
 

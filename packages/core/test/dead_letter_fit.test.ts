@@ -1,8 +1,9 @@
 import { GokaError, MessageError, RecordTooLargeError, type KafkaMessage, type ProducerRecord } from '@goka-ts/api';
-import { DEAD_LETTER_TRUNCATION_HEADERS, deadLetterRecord, readDeadLetter } from '../src/dead_letter';
-import { DeadLetterLimits, fitDeadLetter, isRecordTooLarge, KAFKA_DEFAULT_MAX_MESSAGE_BYTES, wireBytes } from '../src/dead_letter_fit';
-import type { MessageFailure } from '../src/error_policy';
-import { recordBytes } from '../src/message_size';
+import { deadLetterRecord, readDeadLetter } from '../src/errors/dead_letter';
+import { DEAD_LETTER_TRUNCATION_HEADERS } from '../src/errors/dead_letter_headers';
+import { DeadLetterLimits, fitDeadLetter, isRecordTooLarge, KAFKA_DEFAULT_MAX_MESSAGE_BYTES, wireBytes } from '../src/errors/dead_letter_fit';
+import type { MessageFailure } from '../src/errors/error_policy';
+import { recordBytes } from '../src/codecs/message_size';
 
 /** The dead letter of an undecodable input record at in/2@77. */
 function letter(parts: { key?: Buffer | null; value?: Buffer | null; headers?: Record<string, Buffer> } = {}): ProducerRecord {

@@ -5,9 +5,9 @@
  * flush() (or close()), so an emitSync that did not flush would never resolve.
  */
 import type { Producer, ProducerConfig, ProduceResult, ProducerRecord } from '@goka-ts/api';
-import { stringCodec } from '../src/codecs';
+import { stringCodec } from '../src/codecs/codecs';
 import { Emitter } from '../src/emitter';
-import { murmur2Hasher } from '../src/hasher_murmur2';
+import { murmur2Hasher } from '../src/hashers/murmur2';
 import { FaultyKafka } from './support/faulty_kafka';
 import { settle } from './support/manual_producer';
 

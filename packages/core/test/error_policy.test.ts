@@ -1,17 +1,18 @@
 import { GokaError, MessageError, RecordTooLargeError, type KafkaMessage, type MessageBatch, type ProducerRecord } from '@goka-ts/api';
 import { memoryStorage } from '@goka-ts/storage-memory';
-import { int64Codec, jsonCodec, stringCodec } from '../src/codecs';
-import { DEAD_LETTER_HEADERS, DEAD_LETTER_TRUNCATION_HEADERS, deadLetterTopics, readDeadLetter } from '../src/dead_letter';
-import { wireBytes } from '../src/dead_letter_fit';
-import { recordBytes } from '../src/message_size';
-import { isTransientFailure } from '../src/transient';
-import { defineGroup } from '../src/define_group';
+import { int64Codec, jsonCodec, stringCodec } from '../src/codecs/codecs';
+import { deadLetterTopics, readDeadLetter } from '../src/errors/dead_letter';
+import { DEAD_LETTER_HEADERS, DEAD_LETTER_TRUNCATION_HEADERS } from '../src/errors/dead_letter_headers';
+import { DeadLetterLimits, wireBytes } from '../src/errors/dead_letter_fit';
+import { recordBytes } from '../src/codecs/message_size';
+import { isTransientFailure } from '../src/errors/transient';
+import { defineGroup } from '../src/graph/define_group';
 import { Emitter } from '../src/emitter';
-import type { MessageFailure } from '../src/error_policy';
-import type { GroupGraph } from '../src/graph';
-import { PartitionProcessor } from '../src/partition_processor';
-import { PartitionTable } from '../src/partition_table';
-import { resolveProcessorOptions, type ProcessorOptions } from '../src/processor_options';
+import type { MessageFailure } from '../src/errors/error_policy';
+import type { GroupGraph } from '../src/graph/graph';
+import { PartitionProcessor } from '../src/processor/partition_processor';
+import { PartitionTable } from '../src/table/partition_table';
+import { resolveProcessorOptions, type ProcessorOptions } from '../src/processor/processor_options';
 import { FaultyKafka } from './support/faulty_kafka';
 import { recordingLogger } from './support/recording_logger';
 import { ManualProducer, settle } from './support/manual_producer';
@@ -54,6 +55,7 @@ async function setup(graph: GroupGraph, options: Partial<Omit<ProcessorOptions, 
     table,
     joined: new Map(),
     lookups: new Map(),
+    deadLetterLimits: new DeadLetterLimits(resolved.maxMessageBytes),
     topicPartitions: new Map(topics.map((t) => [t, t === 'dlq-2' ? 3 : 4])),
     reportFailure: (error) => void failures.push(error),
     halted: () => failures.length > 0,

@@ -1,8 +1,8 @@
 import { MessageError } from '@goka-ts/api';
-import { binaryKeys, printableKey, utf8Keys } from '../src/key_codecs';
-import { fnv1a32, fnv1aHasher } from '../src/hasher_fnv1a';
-import { murmur2, murmur2Hasher } from '../src/hasher_murmur2';
-import { int64Codec } from '../src/codecs';
+import { binaryKeys, printableKey, utf8Keys } from '../src/codecs/key_codecs';
+import { fnv1a32, fnv1aHasher } from '../src/hashers/fnv1a';
+import { murmur2, murmur2Hasher } from '../src/hashers/murmur2';
+import { int64Codec } from '../src/codecs/codecs';
 import { View } from '../src/view';
 import { FaultyKafka } from './support/faulty_kafka';
 import { recordingLogger } from './support/recording_logger';

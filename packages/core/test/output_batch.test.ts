@@ -1,7 +1,7 @@
 import { BatchSendError, GokaError } from '@goka-ts/api';
 import type { BatchResult, ProduceResult, ProducerRecord } from '@goka-ts/api';
-import { OutputBatch, type OutputHandler } from '../src/output_batch';
-import type { RecordSender } from '../src/partition_transaction';
+import { OutputBatch, type OutputHandler } from '../src/processor/output_batch';
+import type { RecordSender } from '../src/processor/partition_transaction';
 
 const rec = (value: string): ProducerRecord => ({ topic: 't', partition: 0, key: null, value: Buffer.from(value) });
 

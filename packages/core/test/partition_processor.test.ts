@@ -1,13 +1,14 @@
 import { MessageError, type KafkaMessage, type MessageBatch } from '@goka-ts/api';
 import { memoryStorage } from '@goka-ts/storage-memory';
-import { int64Codec, stringCodec, jsonCodec } from '../src/codecs';
-import { defineGroup } from '../src/define_group';
-import type { GroupGraph } from '../src/graph';
-import { murmur2Hasher } from '../src/hasher_murmur2';
+import { int64Codec, stringCodec, jsonCodec } from '../src/codecs/codecs';
+import { defineGroup } from '../src/graph/define_group';
+import type { GroupGraph } from '../src/graph/graph';
+import { murmur2Hasher } from '../src/hashers/murmur2';
 import { silentLogger } from '../src/logger';
-import { PartitionProcessor } from '../src/partition_processor';
-import { PartitionTable } from '../src/partition_table';
-import { resolveProcessorOptions, type NilHandling } from '../src/processor_options';
+import { DeadLetterLimits } from '../src/errors/dead_letter_fit';
+import { PartitionProcessor } from '../src/processor/partition_processor';
+import { PartitionTable } from '../src/table/partition_table';
+import { resolveProcessorOptions, type NilHandling } from '../src/processor/processor_options';
 import { FaultyKafka } from './support/faulty_kafka';
 import { ManualProducer, settle } from './support/manual_producer';
 
@@ -49,6 +50,7 @@ async function setup(graph: GroupGraph, opts: { nilHandling?: NilHandling; joine
     table,
     joined,
     lookups: new Map(),
+    deadLetterLimits: new DeadLetterLimits(options.maxMessageBytes),
     topicPartitions: new Map([...graph.outputs.keys(), ...(graph.loopTopic ? [graph.loopTopic] : [])].map((t) => [t, 4])),
     reportFailure: (error) => void failures.push(error),
     halted: () => failures.length > 0,

@@ -1,7 +1,7 @@
 import type { Storage, StorageBatchOp, StorageBuilder } from '@goka-ts/api';
 import { memoryStorage } from '@goka-ts/storage-memory';
-import { PartitionTable } from '../src/partition_table';
-import { followTables, recoverTables } from '../src/table_reader';
+import { PartitionTable } from '../src/table/partition_table';
+import { followTables, recoverTables } from '../src/table/table_reader';
 import { FaultyKafka } from './support/faulty_kafka';
 import { recordingLogger } from './support/recording_logger';
 import { until } from './support/scripted_group';

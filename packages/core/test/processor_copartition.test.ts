@@ -4,10 +4,10 @@
  * such a group up front, naming the topics and counts so the operator knows what to repartition.
  */
 import { GokaError } from '@goka-ts/api';
-import { int64Codec, stringCodec } from '../src/codecs';
-import { defineGroup } from '../src/define_group';
+import { int64Codec, stringCodec } from '../src/codecs/codecs';
+import { defineGroup } from '../src/graph/define_group';
 import { silentLogger } from '../src/logger';
-import { Processor } from '../src/processor';
+import { Processor } from '../src/processor/processor';
 import { FaultyKafka } from './support/faulty_kafka';
 import { ScriptedKafka, until } from './support/scripted_group';
 

@@ -4,12 +4,12 @@
  * anywhere, or its outputs land where other consumers do not look for them.
  */
 import { StateError } from '@goka-ts/api';
-import { int64Codec, stringCodec } from '../src/codecs';
-import { defineGroup } from '../src/define_group';
-import { fnv1aHasher } from '../src/hasher_fnv1a';
-import { murmur2Hasher } from '../src/hasher_murmur2';
+import { int64Codec, stringCodec } from '../src/codecs/codecs';
+import { defineGroup } from '../src/graph/define_group';
+import { fnv1aHasher } from '../src/hashers/fnv1a';
+import { murmur2Hasher } from '../src/hashers/murmur2';
 import { silentLogger } from '../src/logger';
-import { Processor } from '../src/processor';
+import { Processor } from '../src/processor/processor';
 import { batchOf, ScriptedKafka, until } from './support/scripted_group';
 
 const IN_PARTITIONS = 4;

@@ -5,9 +5,9 @@
  */
 import { sleep } from '@goka-ts/conformance';
 import { GokaError, type GroupConsumer, type KafkaMessage, type Producer, type TopicPartitionOffset } from '@goka-ts/api';
-import { int64Codec, stringCodec } from '../src/codecs';
-import { defineGroup } from '../src/define_group';
-import { Processor } from '../src/processor';
+import { int64Codec, stringCodec } from '../src/codecs/codecs';
+import { defineGroup } from '../src/graph/define_group';
+import { Processor } from '../src/processor/processor';
 import { FaultyKafka } from './support/faulty_kafka';
 import { recordingLogger } from './support/recording_logger';
 import { ManualProducer } from './support/manual_producer';

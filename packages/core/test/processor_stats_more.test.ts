@@ -4,10 +4,10 @@
  * follow the messages actually handled: the delay of the *last* processed message, and the UTF-8
  * key + value bytes of every emit (not string lengths).
  */
-import { stringCodec } from '../src/codecs';
-import { defineGroup } from '../src/define_group';
+import { stringCodec } from '../src/codecs/codecs';
+import { defineGroup } from '../src/graph/define_group';
 import { silentLogger } from '../src/logger';
-import { Processor } from '../src/processor';
+import { Processor } from '../src/processor/processor';
 import type { Producer } from '@goka-ts/api';
 import { ManualProducer } from './support/manual_producer';
 import { batchOf, ScriptedKafka, until } from './support/scripted_group';

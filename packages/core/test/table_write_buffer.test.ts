@@ -1,8 +1,8 @@
 import { WriteExpiredError } from '@goka-ts/api';
 import { MemoryStorage } from '@goka-ts/storage-memory';
-import { CommitTracker } from '../src/commit_tracker';
-import type { EffectHolder } from '../src/effect_holder';
-import { TableWriteBuffer } from '../src/table_write_buffer';
+import { CommitTracker } from '../src/processor/commit_tracker';
+import type { EffectHolder } from '../src/processor/effect_holder';
+import { TableWriteBuffer } from '../src/table/table_write_buffer';
 import { ManualProducer, settle } from './support/manual_producer';
 
 /** A message tracked by a CommitTracker, acting as the holder of its writes. */

@@ -1,5 +1,5 @@
 import { TopicMismatchError, UnknownTopicError } from '@goka-ts/api';
-import { TopicManager } from '../src/topic_manager';
+import { TopicManager } from '../src/topics/topic_manager';
 import { FaultyKafka } from './support/faulty_kafka';
 import { recordingLogger } from './support/recording_logger';
 

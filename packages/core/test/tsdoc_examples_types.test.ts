@@ -1,7 +1,7 @@
 // Every ```ts example in the TSDoc of src/ must compile against the real exports: an example that
 // names something core does not export (as `json<Click>()` or `int64` once did) fails here.
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import ts from 'typescript';
 
 const SRC = join(__dirname, '../src');
@@ -24,7 +24,9 @@ interface Example {
 
 function tsdocExamples(): Example[] {
   const examples: Example[] = [];
-  for (const file of readdirSync(SRC).filter((f) => f.endsWith('.ts'))) {
+  // Forward slashes on every platform: `where` names the file the same way everywhere.
+  const files = (readdirSync(SRC, { recursive: true }) as string[]).map((f) => f.split(sep).join('/')).filter((f) => f.endsWith('.ts'));
+  for (const file of files) {
     const text = readFileSync(join(SRC, file), 'utf8');
     for (const match of text.matchAll(/^\s*\* ```ts\n([\s\S]*?)^\s*\* ```$/gm)) {
       const line = text.slice(0, match.index).split('\n').length + 1;
@@ -63,7 +65,7 @@ function diagnosticsOf(examples: readonly Example[]): string[] {
 
 test('every TSDoc example of core compiles', () => {
   const examples = tsdocExamples();
-  expect(examples.map((e) => e.where.replace(/:\d+$/, ''))).toEqual(expect.arrayContaining(['src/define_group.ts', 'src/view.ts', 'src/emitter.ts', 'src/processor.ts']));
+  expect(examples.map((e) => e.where.replace(/:\d+$/, ''))).toEqual(expect.arrayContaining(['src/graph/define_group.ts', 'src/view.ts', 'src/emitter.ts', 'src/processor/processor.ts']));
   expect(diagnosticsOf(examples)).toEqual([]);
 });
 

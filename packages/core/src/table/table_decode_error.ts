@@ -1,5 +1,5 @@
 import { GokaError, type Codec } from '@goka-ts/api';
-import { describeError } from './effect_holder';
+import { describeError } from '../errors/describe_error';
 
 /** Where an undecodable table value was read. */
 export interface TableValueLocation {

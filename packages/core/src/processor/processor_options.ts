@@ -1,11 +1,10 @@
 import type { Hasher, Headers, KafkaClient, Logger, ProducerConfig, StartOffset, StorageBuilder } from '@goka-ts/api';
 import { memoryStorage } from '@goka-ts/storage-memory';
-import { murmur2Hasher } from './hasher_murmur2';
-import { errorPolicyProblem, resolveRetries, type ErrorPolicy, type ResolvedRetries, type RetryPolicy } from './error_policy';
-import { defaultLogger } from './logger';
-import { DeadLetterLimits } from './dead_letter_fit';
-import { checkMaxMessageBytes } from './message_size';
-import type { TopicManagerOptions } from './topic_manager';
+import { murmur2Hasher } from '../hashers/murmur2';
+import { errorPolicyProblem, resolveRetries, type ErrorPolicy, type ResolvedRetries, type RetryPolicy } from '../errors/error_policy';
+import { defaultLogger } from '../logger';
+import { checkMaxMessageBytes } from '../codecs/message_size';
+import type { TopicManagerOptions } from '../topics/topic_manager';
 
 /** What the processor does with an input record whose value is null (a tombstone). */
 export type NilHandling = 'skip' | 'process' | 'decode';
@@ -139,12 +138,6 @@ export interface ResolvedProcessorOptions {
   readonly retries: ResolvedRetries | undefined;
   readonly deadLetterTopics: readonly string[];
   readonly maxMessageBytes: number;
-  /**
-   * Size limits of the dead-letter topics: state, not an option, kept here because the options
-   * are the one thing a processor hands every run and partition, and a limit lowered after a
-   * rejection must outlive the restart that rejection causes in exactly-once mode.
-   */
-  readonly deadLetterLimits: DeadLetterLimits;
 }
 
 /** Applies defaults and rejects invalid values with a message naming the option. */
@@ -196,7 +189,7 @@ export function resolveProcessorOptions(group: string, options: ProcessorOptions
 }
 
 /** The error policy options (see {@link ProcessorOptions.onError}), checked. */
-function resolveFailureOptions(group: string, options: ProcessorOptions): Pick<ResolvedProcessorOptions, 'onError' | 'retries' | 'deadLetterTopics' | 'maxMessageBytes' | 'deadLetterLimits'> {
+function resolveFailureOptions(group: string, options: ProcessorOptions): Pick<ResolvedProcessorOptions, 'onError' | 'retries' | 'deadLetterTopics' | 'maxMessageBytes'> {
   const where = `processor "${group}"`;
   const onError = options.onError ?? 'fail';
   const problem = errorPolicyProblem(onError);
@@ -206,5 +199,5 @@ function resolveFailureOptions(group: string, options: ProcessorOptions): Pick<R
     throw new TypeError(`${where}: deadLetterTopics must be a list of topic names, got ${JSON.stringify(deadLetterTopics)}`);
   }
   const maxMessageBytes = checkMaxMessageBytes(where, options.maxMessageBytes);
-  return { onError, retries: resolveRetries(options.retries, where), deadLetterTopics, maxMessageBytes, deadLetterLimits: new DeadLetterLimits(maxMessageBytes) };
+  return { onError, retries: resolveRetries(options.retries, where), deadLetterTopics, maxMessageBytes };
 }

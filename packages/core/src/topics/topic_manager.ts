@@ -1,6 +1,6 @@
 import { GokaError, TopicExistsError, TopicMismatchError, UnknownTopicError, type Admin, type KafkaClient, type Logger, type TopicDescription } from '@goka-ts/api';
-import { Backoff, sleep } from './backoff';
-import { defaultLogger } from './logger';
+import { Backoff, sleep } from '../backoff';
+import { defaultLogger } from '../logger';
 
 /** What to do when an existing topic differs from what a component needs. */
 export type MismatchPolicy = 'ignore' | 'warn' | 'fail';

@@ -1,6 +1,6 @@
 /** How far a consumer group is behind its input: committed offsets against high watermarks. */
 import { GokaError, type Admin, type KafkaClient, type MessageBatch } from '@goka-ts/api';
-import { Backoff, sleep } from './backoff';
+import { Backoff, sleep } from '../backoff';
 
 /** The lag of one topic-partition. */
 export interface PartitionLag {

@@ -1,5 +1,5 @@
-import { heartbeatCodec, heartbeatKey } from '../src/heartbeat';
-import type { Heartbeat } from '../src/heartbeat';
+import { heartbeatCodec, heartbeatKey } from '../src/fleet/fleet_heartbeat';
+import type { Heartbeat } from '../src/fleet/fleet_heartbeat';
 
 const beat: Heartbeat = {
   version: 1, service: 'billing', instance: 'host-1:42', kind: 'processor', name: 'ledger',

@@ -1,15 +1,16 @@
 import { GokaError, StateError } from '@goka-ts/api';
 import type { Codec, Headers } from '@goka-ts/api';
-import type { EmitOptions } from './context';
+import type { EmitOptions } from '../graph/context';
 import type { ContextHost } from './context_impl';
-import { describeError, type EffectOwner } from './effect_holder';
-import type { GroupGraph } from './graph';
-import { oversized, recordBytes } from './message_size';
-import type { PartitionTable } from './partition_table';
+import { describeError } from '../errors/describe_error';
+import type { EffectOwner } from './effect_holder';
+import type { GroupGraph } from '../graph/graph';
+import { oversized, recordBytes } from '../codecs/message_size';
+import type { PartitionTable } from '../table/partition_table';
 import type { ResolvedProcessorOptions } from './processor_options';
 import type { OutputBatch } from './output_batch';
 import { OutputCounters } from './processor_stats';
-import type { TableWriteBuffer } from './table_write_buffer';
+import type { TableWriteBuffer } from '../table/table_write_buffer';
 
 /** Something `ctx.lookup` can read any key of (a View). */
 export interface LookupSource {

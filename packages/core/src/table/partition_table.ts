@@ -16,9 +16,9 @@ import {
   type StorageBuilder,
   type TableStats,
 } from '@goka-ts/api';
-import { describeError } from './effect_holder';
-import { utf8Keys } from './key_codecs';
-import { silentLogger } from './logger';
+import { describeError } from '../errors/describe_error';
+import { utf8Keys } from '../codecs/key_codecs';
+import { silentLogger } from '../logger';
 import { followTables, recoverTables, type ReadableTable } from './table_reader';
 
 /** Goka's stall threshold: behind the high watermark with no record for 2 minutes. */

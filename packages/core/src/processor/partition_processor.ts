@@ -3,17 +3,18 @@ import type { Codec, KafkaMessage, MessageBatch, PartitionProcessorStats, Produc
 import { CommitTracker } from './commit_tracker';
 import { CallbackEffects, type LookupSource } from './callback_effects';
 import { ContextImpl } from './context_impl';
-import { deadLetterTopics } from './dead_letter';
-import { describeError } from './effect_holder';
-import { FailedMessages } from './failed_messages';
+import { deadLetterTopics } from '../errors/dead_letter';
+import { describeError } from '../errors/describe_error';
+import { FailedMessages } from '../errors/failed_messages';
 import { OutputBatch } from './output_batch';
-import type { GraphInput, GroupGraph, VisitorHandler } from './graph';
-import type { PartitionTable } from './partition_table';
+import type { GraphInput, GroupGraph, VisitorHandler } from '../graph/graph';
+import type { PartitionTable } from '../table/partition_table';
 import type { ResolvedProcessorOptions } from './processor_options';
 import type { PartitionTransaction, RecordSender } from './partition_transaction';
 import { InputCounters, snapshotAll } from './processor_stats';
-import { decodeTableValue } from './table_decode_error';
-import { TableWriteBuffer } from './table_write_buffer';
+import type { DeadLetterLimits } from '../errors/dead_letter_fit';
+import { decodeTableValue } from '../table/table_decode_error';
+import { TableWriteBuffer } from '../table/table_write_buffer';
 import { VisitorContextImpl, VisitRun } from './visitor_context';
 
 export interface PartitionProcessorDeps {
@@ -37,6 +38,8 @@ export interface PartitionProcessorDeps {
   /** Joined table partitions, recovered and following. */
   readonly joined: ReadonlyMap<string, PartitionTable>;
   readonly lookups: ReadonlyMap<string, LookupSource>;
+  /** The processor's dead-letter size limits (see {@link DeadLetterLimits}). */
+  readonly deadLetterLimits: DeadLetterLimits;
   /** Partition counts of the output topics and the loop topic. */
   readonly topicPartitions: ReadonlyMap<string, number>;
   /** Fails the whole processor (first failure wins). */

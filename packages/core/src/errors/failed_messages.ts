@@ -1,24 +1,27 @@
 import { MessageError, TransactionAbortedError, type KafkaMessage, type Logger, type ProducerRecord } from '@goka-ts/api';
-import { Backoff } from './backoff';
-import type { CommitTracker } from './commit_tracker';
-import { DEAD_LETTER_TRUNCATION_HEADERS, deadLetterRecord } from './dead_letter';
-import { isRecordTooLarge } from './dead_letter_fit';
-import { describeError } from './effect_holder';
+import { Backoff } from '../backoff';
+import type { CommitTracker } from '../processor/commit_tracker';
+import { deadLetterRecord } from './dead_letter';
+import { DEAD_LETTER_TRUNCATION_HEADERS } from './dead_letter_headers';
+import { isRecordTooLarge, type DeadLetterLimits } from './dead_letter_fit';
+import { describeError } from './describe_error';
 import { actionProblem, type ErrorPolicy, type FailureAction, type MessageFailure, type ResolvedRetries } from './error_policy';
-import type { GraphInput } from './graph';
-import type { OutputBatch } from './output_batch';
-import type { InputCounters } from './processor_stats';
-import type { ResolvedProcessorOptions } from './processor_options';
+import type { GraphInput } from '../graph/graph';
+import type { OutputBatch } from '../processor/output_batch';
+import type { InputCounters } from '../processor/processor_stats';
+import type { ResolvedProcessorOptions } from '../processor/processor_options';
 
 export interface FailedMessagesDeps {
   readonly group: string;
   readonly partition: number;
   readonly inputs: readonly GraphInput[];
-  readonly options: Pick<ResolvedProcessorOptions, 'onError' | 'retries' | 'logger' | 'deadLetterLimits' | 'guarantee' | 'transactionalIdPrefix'>;
+  readonly options: Pick<ResolvedProcessorOptions, 'onError' | 'retries' | 'logger' | 'guarantee' | 'transactionalIdPrefix'>;
   /** The partition's batched output (to its transaction in exactly-once mode, so a dead letter commits with the input offset). */
   readonly output: OutputBatch;
   /** Partition counts of the dead-letter topics (and others); see `prepareDeadLetterTopics`. */
   readonly topicPartitions: ReadonlyMap<string, number>;
+  /** The processor's dead-letter size limits, lowered by rejections (they outlive restarts). */
+  readonly deadLetterLimits: DeadLetterLimits;
   /** Dead-letter topics the processor prepared; a decider may choose only these. */
   readonly deadLetterTopics: ReadonlySet<string>;
   reportFailure(error: Error): void;
@@ -156,7 +159,7 @@ export class FailedMessages {
    * the message is parked.
    */
   private park(failure: MessageFailure, record: ProducerRecord, failed: Failed): boolean {
-    const limits = this.deps.options.deadLetterLimits;
+    const limits = this.deps.deadLetterLimits;
     const topic = record.topic;
     const fitted = limits.fit(record);
     if (fitted instanceof Error) {

@@ -1,11 +1,12 @@
 import { GokaError, StateError } from '@goka-ts/api';
 import type { ComponentState, KeyCodec, Logger, PartitionProcessorStats, ProcessorStats } from '@goka-ts/api';
-import { Backoff, sleep } from './backoff';
-import { ComponentLifecycle, type StateListener } from './component_lifecycle';
-import { describeError } from './effect_holder';
-import type { GroupGraph, VisitorHandler } from './graph';
-import { withFields } from './logger';
-import { isTransientFailure } from './transient';
+import { Backoff, sleep } from '../backoff';
+import { ComponentLifecycle, type StateListener } from '../component_lifecycle';
+import { DeadLetterLimits } from '../errors/dead_letter_fit';
+import { describeError } from '../errors/describe_error';
+import type { GroupGraph, VisitorHandler } from '../graph/graph';
+import { withFields } from '../logger';
+import { isTransientFailure } from '../errors/transient';
 import { resolveProcessorOptions, type ProcessorOptions, type ResolvedProcessorOptions } from './processor_options';
 import { ProcessorRun } from './processor_run';
 
@@ -31,6 +32,11 @@ export class Processor<M = unknown, S = unknown, V = unknown, O = unknown, J = u
   private readonly options: ResolvedProcessorOptions;
   private readonly logger: Logger;
   private readonly lifecycle: ComponentLifecycle;
+  /**
+   * Run state that outlives restarts: in exactly-once mode a dead letter the broker rejects as too
+   * large aborts the transaction, and the next run must not send it at the same size again.
+   */
+  private readonly deadLetterLimits: DeadLetterLimits;
   private current: ProcessorRun | undefined;
   private running: Promise<void> | undefined;
   private stopRequested = false;
@@ -41,6 +47,7 @@ export class Processor<M = unknown, S = unknown, V = unknown, O = unknown, J = u
     this.options = resolveProcessorOptions(graph.group, options);
     this.logger = withFields(this.options.logger, { group: graph.group });
     this.lifecycle = new ComponentLifecycle(`processor "${graph.group}"`, this.logger);
+    this.deadLetterLimits = new DeadLetterLimits(this.options.maxMessageBytes);
   }
 
   get state(): ComponentState {
@@ -81,6 +88,7 @@ export class Processor<M = unknown, S = unknown, V = unknown, O = unknown, J = u
       this.setState('starting');
       const run = new ProcessorRun(this.graph as GroupGraph, this.options, {
         logger: this.logger,
+        deadLetterLimits: this.deadLetterLimits,
         setState: (state) => {
           if (!this.stopRequested && this.current === run) this.setState(state);
         },

@@ -1,6 +1,6 @@
 import { RecordTooLargeError, type Headers, type ProducerRecord } from '@goka-ts/api';
-import { DEAD_LETTER_HEADERS, DEAD_LETTER_TRUNCATION_HEADERS } from './dead_letter';
-import { recordBytes } from './message_size';
+import { DEAD_LETTER_HEADERS, DEAD_LETTER_TRUNCATION_HEADERS } from './dead_letter_headers';
+import { recordBytes } from '../codecs/message_size';
 
 /**
  * Kafka's default `max.message.bytes` of a topic (1 MiB + 12), assumed when a topic's own setting is

@@ -29,14 +29,3 @@ export interface EffectOwner extends EffectHolder {
   /** Fails the processor with `error` (`reason` is the text shown) and throws, ending the callback. */
   fail(error: unknown, reason?: string): never;
 }
-
-/** The message of an unknown thrown value, for error texts. */
-export function describeError(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  if (typeof error === 'string') return error;
-  try {
-    return JSON.stringify(error) ?? String(error);
-  } catch {
-    return String(error);
-  }
-}

@@ -1,5 +1,5 @@
 import type { Hasher } from '@goka-ts/api';
-import { checkCount } from './hasher_murmur2';
+import { checkCount } from './murmur2';
 
 const OFFSET_BASIS = 0x811c9dc5;
 const PRIME = 0x01000193;

@@ -1,5 +1,5 @@
 import type { Headers, MessageError } from '@goka-ts/api';
-import { describeError } from './effect_holder';
+import { describeError } from './describe_error';
 
 /** Parks the failed message in a dead-letter topic (see "Bad input: the error policy" in the README). */
 export interface DeadLetterAction {

@@ -1,6 +1,6 @@
 import { MessageError, type Codec, type Logger } from '@goka-ts/api';
-import { describeError } from './effect_holder';
-import type { RecordCheck } from './partition_table';
+import { describeError } from './describe_error';
+import type { RecordCheck } from '../table/partition_table';
 
 /** What a view does with a table record its codec cannot decode. */
 export type TableErrorPolicy = 'fail' | 'skip';

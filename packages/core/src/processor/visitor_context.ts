@@ -1,7 +1,8 @@
 import { GokaError } from '@goka-ts/api';
-import type { EmitOptions, VisitorContext } from './context';
+import type { EmitOptions, VisitorContext } from '../graph/context';
 import type { ContextHost } from './context_impl';
-import { describeError, type EffectOwner } from './effect_holder';
+import { describeError } from '../errors/describe_error';
+import type { EffectOwner } from './effect_holder';
 
 /**
  * One visitor run over one partition: counts the effects of every visited key and settles once

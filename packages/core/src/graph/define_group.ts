@@ -1,6 +1,6 @@
 import type { Codec } from '@goka-ts/api';
-import { utf8Keys } from './key_codecs';
-import { deadLetterTopicOf, errorPolicyProblem, resolveRetries, type ResolvedRetries } from './error_policy';
+import { utf8Keys } from '../codecs/key_codecs';
+import { deadLetterTopicOf, errorPolicyProblem, resolveRetries, type ResolvedRetries } from '../errors/error_policy';
 import type { GraphInput, GroupGraph, GroupSpec, InputEdge, InputsEdge, TableCodec, TableTopic, TopicSuffixes, VisitorHandler } from './graph';
 
 /** Goka's suffixes: `<group>-table` and `<group>-loop`. */

@@ -1,8 +1,9 @@
 import { MessageError, StateError } from '@goka-ts/api';
 import type { Headers } from '@goka-ts/api';
-import type { Context, EmitOptions } from './context';
+import type { Context, EmitOptions } from '../graph/context';
 import type { CommitTracker } from './commit_tracker';
-import { describeError, type EffectOwner } from './effect_holder';
+import { describeError } from '../errors/describe_error';
+import type { EffectOwner } from './effect_holder';
 
 /** What a context (of a message or a visited key) needs from its partition processor. */
 export interface ContextHost {

@@ -1,6 +1,6 @@
 import type { Codec, KeyCodec } from '@goka-ts/api';
 import type { Context, VisitorContext } from './context';
-import type { ErrorPolicy, ResolvedRetries, RetryPolicy } from './error_policy';
+import type { ErrorPolicy, ResolvedRetries, RetryPolicy } from '../errors/error_policy';
 
 /** A callback of an input or loop edge. May be async: the next message of the partition waits for it. */
 export type Handler<M, C> = (ctx: C, message: M) => void | Promise<void>;

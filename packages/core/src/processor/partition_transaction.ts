@@ -1,7 +1,7 @@
 import { BatchSendError, ProducerFencedError, TransactionAbortedError } from '@goka-ts/api';
 import type { BatchResult, GroupConsumer, ProduceResult, ProducerRecord, TopicPartitionOffset, TransactionalProducer } from '@goka-ts/api';
-import { firstFailedRecord } from './batch_failure';
-import { describeError } from './effect_holder';
+import { firstFailedRecord } from '../errors/batch_failure';
+import { describeError } from '../errors/describe_error';
 
 /** What a partition processor sends records through: a plain producer or its partition's transaction. */
 export interface RecordSender {

@@ -1,23 +1,26 @@
 import { GokaError, StateError, UnknownTopicError } from '@goka-ts/api';
 import type { Admin, ComponentState, GroupConsumer, GroupHandler, Logger, MessageBatch, Producer, TopicPartitionOffset, ViewStats } from '@goka-ts/api';
-import { describeError } from './effect_holder';
-import { isTransientFailure } from './transient';
+import { describeError } from '../errors/describe_error';
+import { isTransientFailure } from '../errors/transient';
 import { MembershipLease, NO_DEADLINE } from './membership_lease';
-import type { GroupGraph } from './graph';
+import type { GroupGraph } from '../graph/graph';
 import { PartitionProcessor } from './partition_processor';
 import { PartitionTransaction } from './partition_transaction';
-import { PartitionTable } from './partition_table';
+import { PartitionTable } from '../table/partition_table';
 import type { ResolvedProcessorOptions } from './processor_options';
-import { StandbyTables } from './standby_tables';
-import { followersOf, recoverFollowers, TableFollower, type PartitionTables } from './table_follower';
-import { TopicManager } from './topic_manager';
-import { deadLetterTopics, prepareDeadLetterTopics } from './dead_letter';
-import { View } from './view';
+import { StandbyTables } from '../table/standby_tables';
+import { followersOf, recoverFollowers, TableFollower, type PartitionTables } from '../table/table_follower';
+import { TopicManager } from '../topics/topic_manager';
+import { deadLetterTopics, prepareDeadLetterTopics } from '../errors/dead_letter';
+import type { DeadLetterLimits } from '../errors/dead_letter_fit';
+import { View } from '../view';
 
 export interface ProcessorRunHooks {
   /** State changes of the run ('recovering' / 'running'); ignored by the processor once stopping. */
   setState(state: ComponentState): void;
   readonly logger: Logger;
+  /** The processor's dead-letter size limits: a limit lowered by a rejection outlives the restart it causes. */
+  readonly deadLetterLimits: DeadLetterLimits;
 }
 
 const RESOLVED = Promise.resolve();
@@ -190,7 +193,7 @@ export class ProcessorRun {
     }
     for (const [topic, , partitions] of await Promise.all(outputs)) this.topicPartitions.set(topic, partitions);
     // Error policy (issue 10): dead-letter topics are created when missing and their partition counts recorded.
-    await prepareDeadLetterTopics(tm, deadLetterTopics(graph, this.options), n, this.topicPartitions, this.options.deadLetterLimits);
+    await prepareDeadLetterTopics(tm, deadLetterTopics(graph, this.options), n, this.topicPartitions, this.hooks.deadLetterLimits);
   }
 
   private async startViews(): Promise<void> {
@@ -368,6 +371,7 @@ export class ProcessorRun {
         table: tables.table?.table,
         joined: new Map([...tables.joined].map(([topic, f]) => [topic, f.table])),
         lookups: this.views,
+        deadLetterLimits: this.hooks.deadLetterLimits,
         topicPartitions: this.topicPartitions,
         reportFailure: (error) => this.fail(error),
         halted: () => this.halted,

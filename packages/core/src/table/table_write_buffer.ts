@@ -1,8 +1,9 @@
 import { BatchSendError, GokaError, WriteExpiredError, type KeyCodec, type ProduceResult, type ProducerRecord, type Storage, type StorageBatchOp } from '@goka-ts/api';
-import { firstFailedRecord } from './batch_failure';
-import { describeError, type EffectHolder } from './effect_holder';
-import { printableKey, utf8Keys } from './key_codecs';
-import type { RecordSender } from './partition_transaction';
+import { firstFailedRecord } from '../errors/batch_failure';
+import { describeError } from '../errors/describe_error';
+import type { EffectHolder } from '../processor/effect_holder';
+import { printableKey, utf8Keys } from '../codecs/key_codecs';
+import type { RecordSender } from '../processor/partition_transaction';
 
 interface OverlayEntry {
   /** Encoded value; `null` for a delete. Rewritten in place by later writes of the same generation. */

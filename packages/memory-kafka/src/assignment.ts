@@ -1,17 +1,11 @@
+import { planCopartitioned, type CopartitionMember } from '@goka-ts/copartition';
+
 /**
  * Goka's co-partitioned assignment: every member gets the same partition numbers of every topic of
- * the group. Partitions are split into contiguous ranges, in member order, the first members taking
- * one extra partition each when the count does not divide evenly.
+ * the group. It is `@goka-ts/copartition`'s plan, the one every adapter assigns with: balanced,
+ * deterministic and sticky (a member keeps as many of its `previous` partitions as its share allows,
+ * so a join or leave moves as few tables as possible). A member given by its id alone held nothing.
  */
-export function copartitionedAssignment(members: readonly string[], partitionCount: number): Map<string, number[]> {
-  const assignment = new Map<string, number[]>();
-  const base = Math.floor(partitionCount / Math.max(members.length, 1));
-  const extra = partitionCount % Math.max(members.length, 1);
-  let next = 0;
-  members.forEach((member, index) => {
-    const count = base + (index < extra ? 1 : 0);
-    assignment.set(member, Array.from({ length: count }, (_, i) => next + i));
-    next += count;
-  });
-  return assignment;
+export function copartitionedAssignment(members: readonly (string | CopartitionMember)[], partitionCount: number): Map<string, number[]> {
+  return planCopartitioned(members.map((m) => (typeof m === 'string' ? { memberId: m, previous: [] } : m)), partitionCount);
 }

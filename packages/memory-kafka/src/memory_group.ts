@@ -20,8 +20,8 @@ export interface GroupMember {
 }
 
 /**
- * A consumer group: its members, Goka's co-partitioned assignment among them, and its committed
- * offsets. Joins and leaves trigger rebalances, run one at a time: first every member gives up what
+ * A consumer group: its members, Goka's co-partitioned assignment among them (sticky: members keep
+ * what they own where balance allows), and its committed offsets. Joins and leaves trigger rebalances, run one at a time: first every member gives up what
  * it loses (eager: everything; cooperative when every member asks for it: only what moves), then
  * every member is told what it gains. Joins arriving in the same event-loop turn share one rebalance.
  */
@@ -128,7 +128,7 @@ export class MemoryGroup implements Activity {
     if (members.length === 0) return;
     let target: Map<string, number[]>;
     try {
-      target = copartitionedAssignment(members.map((member) => member.memberId), this.partitionCount([]));
+      target = copartitionedAssignment(members.map((member) => ({ memberId: member.memberId, previous: member.assigned() })), this.partitionCount([]));
     } catch (error) {
       for (const member of members) member.fail(error);
       return;

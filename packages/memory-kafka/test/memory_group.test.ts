@@ -85,6 +85,35 @@ describe('MemoryKafka group consumer', () => {
     await run2;
   });
 
+  it('keeps partitions with their owners across a member join (sticky, as every adapter plans)', async () => {
+    const kafka = await kafkaWith({ a: 6, b: 6 });
+    const h1 = new RecordingHandler();
+    const h2 = new RecordingHandler();
+    const h3 = new RecordingHandler();
+    const c1 = kafka.groupConsumer({ groupId: 'g-sticky', topics: ['a', 'b'] });
+    const run1 = c1.run(h1);
+    await kafka.waitIdle();
+    const c2 = kafka.groupConsumer({ groupId: 'g-sticky', topics: ['a', 'b'] });
+    const run2 = c2.run(h2);
+    await kafka.waitIdle();
+    expect(c1.assignment()).toEqual([0, 1, 2]);
+    expect(c2.assignment()).toEqual([3, 4, 5]);
+
+    const c3 = kafka.groupConsumer({ groupId: 'g-sticky', topics: ['a', 'b'] });
+    const run3 = c3.run(h3);
+    await kafka.waitIdle();
+    // Each earlier member keeps two of its three; only the third of each moves to the newcomer (a
+    // plan by join order would have moved partition 2 from c1 to c2 as well).
+    expect(c1.assignment()).toEqual([0, 1]);
+    expect(c2.assignment()).toEqual([3, 4]);
+    expect(c3.assignment()).toEqual([2, 5]);
+    expect(h1.events).toEqual(['assigned 0,1,2,3,4,5', 'revoked 0,1,2,3,4,5', 'assigned 0,1,2', 'revoked 0,1,2', 'assigned 0,1']);
+    expect(h2.events).toEqual(['assigned 3,4,5', 'revoked 3,4,5', 'assigned 3,4']);
+    expect(h3.events).toEqual(['assigned 2,5']);
+    await Promise.all([c1.close(), c2.close(), c3.close()]);
+    await Promise.all([run1, run2, run3]);
+  });
+
   it('moves only the partitions that change owner when every member is cooperative', async () => {
     const kafka = await kafkaWith({ t: 4 });
     const h1 = new RecordingHandler();

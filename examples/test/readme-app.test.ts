@@ -130,7 +130,7 @@ describe('main.mts in an app outside the workspace', () => {
 
   test('installs only published names and the packed builds', () => {
     const installed = readdirSync(path.join(app, 'node_modules/@goka-ts')).sort();
-    expect(installed).toEqual(['api', 'copartition', 'core', 'kafkajs', 'memory-kafka', 'storage-memory']);
+    expect(installed).toEqual(['adapter-kit', 'api', 'copartition', 'core', 'kafkajs', 'memory-kafka', 'storage-memory']);
     for (const name of installed) {
       // A real copy, not a link into this workspace.
       const dir = path.join(app, 'node_modules/@goka-ts', name);

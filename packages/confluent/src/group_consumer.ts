@@ -2,13 +2,13 @@ import {
   GokaError, KafkaConnectionError, StateError, UnknownTopicError,
   type GroupConsumer, type GroupConsumerConfig, type GroupHandler, type TopicPartitionOffset,
 } from '@goka-ts/api';
-import { assignedPartitions, checkCoPartitioned } from './co_partition';
-import { CommitTracker, type CommittedPartition } from './commit_tracker';
+import { permanentJoinError } from '@goka-ts/adapter-kit';
+import { assignedPartitions, checkCoPartitioned } from './copartition_check';
+import { PendingCommits, type CommittedPartition } from './pending_commits';
 import { ConnectionWatch } from './connection_watch';
 import { ConsumeLoop } from './consume_loop';
 import { Code, codeName, codeOf, isUnknownTopic, toGokaError } from './errors';
 import { instrument } from './instrumentation';
-import { permanentJoinError } from './join_errors';
 import type { ResolvedOptions } from './options';
 import { BatchDispatcher, Flow } from './partition_flow';
 import {
@@ -26,6 +26,17 @@ export const COOPERATIVE_UNSUPPORTED =
   'cooperative assignor (cooperative-sticky) assigns each topic-partition independently, so partition p of ' +
   'different topics can land on different members, and librdkafka has no API for a custom assignor. ' +
   'Use the default eager rebalancing (range assignor), or the kafkajs adapter if it offers cooperative mode.';
+
+/** Whom a librdkafka member can share a group with: the remedy for a group of another assignment protocol. */
+const PROTOCOL_NOTE = 'goka-ts on librdkafka assigns with "range" and cannot share a group with members of another protocol (e.g. Go Goka\'s "copartition" or kafkajs members); run every member of the group on the same goka-ts adapter, or use a new group';
+
+/**
+ * The error to fail with when `err` is a join error no retry can change: librdkafka reports them
+ * as ordinary (retried) errors, so a member would try to join forever while its `run()` never settles.
+ */
+function joinFailure(err: unknown, groupId: string): GokaError | undefined {
+  return permanentJoinError(err, groupId, { errors: (e) => [codeOf(e)].filter((code) => code !== undefined), protocol: PROTOCOL_NOTE });
+}
 
 type Assignment = { topic: string; partition: number }[];
 
@@ -80,7 +91,7 @@ export class ConfluentGroupConsumer implements GroupConsumer {
   private assigned: number[] = [];
   private settle?: { resolve: () => void; reject: (err: unknown) => void };
   private failure?: unknown;
-  private readonly commits = new CommitTracker();
+  private readonly commits = new PendingCommits();
   /** The `onRevoked` of `close`, while it runs: a rebalance meanwhile waits for it (see onRebalance). */
   private closingRevocation?: Promise<void>;
 
@@ -125,7 +136,7 @@ export class ConfluentGroupConsumer implements GroupConsumer {
     this.consumer = consumer;
     const watch = new ConnectionWatch(consumer, this.options.brokers, this.options.connectionTimeoutMs, (err) => this.fail(err));
     instrument(consumer, `group consumer ${groupId}`, { logger: this.options.logger, statistics: this.statistics }, (err) => {
-      const permanent = permanentJoinError(err, groupId);
+      const permanent = joinFailure(err, groupId);
       if (permanent) {
         this.fail(permanent);
         return;
@@ -247,7 +258,7 @@ export class ConfluentGroupConsumer implements GroupConsumer {
   }
 
   private onConsumeError(err: unknown): boolean {
-    const permanent = permanentJoinError(err, this.config.groupId);
+    const permanent = joinFailure(err, this.config.groupId);
     if (permanent) {
       this.fail(permanent);
       return false;

@@ -6,7 +6,7 @@ import type { ResolvedOptions } from './options';
 import { deliveryError, openProducerHandle, producerConfig } from './producer_handle';
 import { disconnectClient, type RdProducer } from './rdkafka';
 import { sendBatch } from './send_batch';
-import { SendQueue, type Outgoing } from './send_queue';
+import { RecordBatcher, type Outgoing } from './record_batcher';
 import type { StatisticsHub } from './statistics';
 
 /**
@@ -17,7 +17,7 @@ import type { StatisticsHub } from './statistics';
 export class ConfluentProducer implements Producer {
   private readonly lifecycle = new Lifecycle('producer');
   private rd?: RdProducer;
-  private readonly queue = new SendQueue<Outgoing>((err, item) => deliveryError(err, item.record, this.options.brokers));
+  private readonly batcher = new RecordBatcher<Outgoing>((err, item) => deliveryError(err, item.record, this.options.brokers));
 
   constructor(
     private readonly options: ResolvedOptions,
@@ -32,7 +32,7 @@ export class ConfluentProducer implements Producer {
         statistics: this.statistics,
         config: producerConfig(this.options, this.config),
         component: 'producer',
-        prepare: (rd) => this.queue.attach(rd),
+        prepare: (rd) => this.batcher.attach(rd),
         onError: (err) => {
           this.options.logger?.warn(`producer: ${err.message}`, { code: err.code, fatal: err.isFatal === true });
         },
@@ -46,27 +46,27 @@ export class ConfluentProducer implements Producer {
     const invalid = invalidPartition(record);
     if (invalid) return Promise.reject(invalid);
     return new Promise<ProduceResult>((resolve, reject) => {
-      this.queue.push({ seq: 0, done: false, record, resolve, reject });
+      this.batcher.push({ seq: 0, done: false, record, resolve, reject });
     });
   }
 
   sendBatch(records: readonly ProducerRecord[]): Promise<BatchResult> {
     const notConnected = this.lifecycle.notConnected();
     if (notConnected) return Promise.reject(notConnected);
-    return sendBatch((item) => this.queue.push(item), records, invalidPartition);
+    return sendBatch((item) => this.batcher.push(item), records, invalidPartition);
   }
 
   flush(): Promise<void> {
-    return this.queue.drained();
+    return this.batcher.drained();
   }
 
   close(): Promise<void> {
     return this.lifecycle.close(async () => {
       if (this.rd) {
-        await this.queue.drained();
+        await this.batcher.drained();
         await disconnectClient(this.rd);
       }
-      this.queue.dispose();
+      this.batcher.dispose();
     });
   }
 }

@@ -1,5 +1,5 @@
 import { BatchCollector, type BatchResult, type ProduceResult, type ProducerRecord } from '@goka-ts/api';
-import type { Outgoing } from './send_queue';
+import type { Outgoing } from './record_batcher';
 
 /**
  * One record of a batch in librdkafka's queue (and its delivery report's opaque). Its outcome goes

@@ -11,7 +11,7 @@ import { deliveryError, openProducerHandle, producerConfig } from './producer_ha
 import { connectClient, disconnectClient, rdkafka, type KafkaConsumer, type LibrdKafkaError, type RdProducer } from './rdkafka';
 import { invalidPartition } from './producer';
 import { sendBatch } from './send_batch';
-import { SendQueue, type Outgoing } from './send_queue';
+import { RecordBatcher, type Outgoing } from './record_batcher';
 import type { StatisticsHub } from './statistics';
 
 /** librdkafka codes that mean "a newer producer with this transactional id exists". */
@@ -26,7 +26,7 @@ const CALL_TIMEOUT_MS = 30_000;
  */
 export class ConfluentTransactionalProducer implements TransactionalProducer {
   private readonly lifecycle: Lifecycle;
-  private readonly queue: SendQueue<Outgoing>;
+  private readonly batcher: RecordBatcher<Outgoing>;
   private rd?: RdProducer;
   private open = false;
   private fenced: ProducerFencedError | undefined;
@@ -39,7 +39,7 @@ export class ConfluentTransactionalProducer implements TransactionalProducer {
     private readonly config: TransactionalProducerConfig,
   ) {
     this.lifecycle = new Lifecycle(`transactional producer "${config.transactionalId}"`);
-    this.queue = new SendQueue((err, item) => this.failure(err, () => deliveryError(err, item.record, options.brokers)));
+    this.batcher = new RecordBatcher((err, item) => this.failure(err, () => deliveryError(err, item.record, options.brokers)));
   }
 
   connect(): Promise<void> {
@@ -61,7 +61,7 @@ export class ConfluentTransactionalProducer implements TransactionalProducer {
       statistics: this.statistics,
       config: rdConfig,
       component,
-      prepare: (handle) => this.queue.attach(handle),
+      prepare: (handle) => this.batcher.attach(handle),
       onError: (err) => this.options.logger?.warn(`${component}: ${err.message}`, { code: err.code, fatal: err.isFatal === true }),
     });
     this.rd = rd;
@@ -91,7 +91,7 @@ export class ConfluentTransactionalProducer implements TransactionalProducer {
     if (!Number.isInteger(record.partition) || record.partition < 0) {
       return Promise.reject(new GokaError(`record for topic "${record.topic}" needs an explicit partition, got ${record.partition}`));
     }
-    return new Promise<ProduceResult>((resolve, reject) => this.queue.push({ seq: 0, done: false, record, resolve, reject }));
+    return new Promise<ProduceResult>((resolve, reject) => this.batcher.push({ seq: 0, done: false, record, resolve, reject }));
   }
 
   sendBatch(records: readonly ProducerRecord[]): Promise<BatchResult> {
@@ -101,7 +101,7 @@ export class ConfluentTransactionalProducer implements TransactionalProducer {
     } catch (err) {
       return Promise.reject(err);
     }
-    return sendBatch((item) => this.queue.push(item), records, invalidPartition);
+    return sendBatch((item) => this.batcher.push(item), records, invalidPartition);
   }
 
   async sendOffsets(offsets: readonly TopicPartitionOffset[], target: TransactionOffsetsTarget): Promise<void> {
@@ -117,7 +117,7 @@ export class ConfluentTransactionalProducer implements TransactionalProducer {
     this.inTransaction('commit');
     // A record that failed fails the commit (the caller aborts): librdkafka would report it only as an abortable state.
     let failed: unknown;
-    await this.queue.drained();
+    await this.batcher.drained();
     try {
       await this.call('committing the transaction', (cb) => this.rd!.commitTransaction(CALL_TIMEOUT_MS, cb));
     } catch (err) {
@@ -139,7 +139,7 @@ export class ConfluentTransactionalProducer implements TransactionalProducer {
     } finally {
       this.open = false;
     }
-    await this.queue.drained();
+    await this.batcher.drained();
   }
 
   close(): Promise<void> {
@@ -150,9 +150,9 @@ export class ConfluentTransactionalProducer implements TransactionalProducer {
         await this.call('aborting the transaction', (cb) => rd.abortTransaction(CALL_TIMEOUT_MS, cb)).catch(() => undefined);
       }
       this.open = false;
-      this.queue.dropBlocked(() => new StateError(`transactional producer "${this.config.transactionalId}" is closed`));
-      this.queue.dispose();
-      await this.queue.drained();
+      this.batcher.dropBlocked(() => new StateError(`transactional producer "${this.config.transactionalId}" is closed`));
+      this.batcher.dispose();
+      await this.batcher.drained();
       for (const consumer of this.metadataConsumers.values()) await consumer.then((c) => disconnectClient(c), () => undefined);
       await disconnectClient(rd);
     });

@@ -1,8 +1,8 @@
 import { GokaError, KafkaConnectionError, TopicMismatchError, UnknownTopicError } from '@goka-ts/api';
 import { ConfluentAdmin } from '../src/admin';
-import { assignedPartitions, checkCoPartitioned } from '../src/co_partition';
+import { assignedPartitions, checkCoPartitioned } from '../src/copartition_check';
 import { WireReader, WireWriter } from '../src/config_protocol/wire';
-import { CommitTracker } from '../src/commit_tracker';
+import { PendingCommits } from '../src/pending_commits';
 import { ConnectionWatch } from '../src/connection_watch';
 import { DeliveryTracker, type Tracked } from '../src/delivery_tracker';
 import { codeName, toGokaError } from '../src/errors';
@@ -36,13 +36,13 @@ describe('delivery tracker', () => {
   });
 });
 
-describe('commit tracker', () => {
+describe('pending commits', () => {
   const refused = (code: number) => Object.assign(new Error(`code ${code}`), { code }) as unknown as LibrdKafkaError;
   const classify = (err: LibrdKafkaError) => new GokaError(`refused: ${codeName(err.code)}`, { cause: err });
   const settled = (p: Promise<void>) => p.then(() => 'ok', (err: Error) => err.message);
 
   test('matches each result to its commit by the offsets, whatever their order, oldest identical commit first', async () => {
-    const tracker = new CommitTracker();
+    const tracker = new PendingCommits();
     const a = tracker.track([{ topic: 't', partition: 0, offset: 5 }, { topic: 't', partition: 1, offset: 7 }]);
     const b = tracker.track([{ topic: 't', partition: 0, offset: 6 }]);
     const b2 = tracker.track([{ topic: 't', partition: 0, offset: 6 }]);
@@ -60,7 +60,7 @@ describe('commit tracker', () => {
   });
 
   test('negative offsets match librdkafka\'s report (which omits them); cancel and failAll reject', async () => {
-    const tracker = new CommitTracker();
+    const tracker = new PendingCommits();
     const logical = tracker.track([{ topic: 't', partition: 0, offset: -1001 }]);
     tracker.onResult(undefined, [{ topic: 't', partition: 0 }], classify);
     expect(await settled(logical.answer)).toBe('ok');

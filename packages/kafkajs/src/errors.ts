@@ -1,4 +1,4 @@
-import { GokaError, KafkaConnectionError, UnknownTopicError } from '@goka-ts/api';
+import { mapClientError, type ClientErrorReader, type ErrorContext } from '@goka-ts/adapter-kit';
 
 /** kafkajs error names that mean "the broker could not be reached or did not answer in time". */
 const CONNECTION_ERRORS = new Set([
@@ -75,31 +75,22 @@ function rootMessage(err: unknown): string {
   return root?.message ?? String(err);
 }
 
-export interface ErrorContext {
-  /** What was attempted, e.g. `"kafkajs producer: send"`. */
-  readonly operation: string;
-  readonly brokers: readonly string[];
-  /** The topic the operation concerns, so a missing topic can be named. */
-  readonly topic?: string;
-}
+/** kafkajs names the codec it lacks but not what to do about it. */
+const ZSTD_HINT = '; the records are compressed with a codec kafkajs lacks: register one with kafkajs (CompressionCodecs[CompressionTypes.ZSTD] = ..., e.g. from @kafkajs/zstd) or use the confluent adapter';
+
+const KAFKAJS_ERRORS: ClientErrorReader = {
+  isUnknownTopic,
+  isConnectionError,
+  rootMessage,
+  detail: (_err, message, root) => `${root !== message ? ` (${root})` : ''}${/compression not implemented/i.test(root) ? ZSTD_HINT : ''}`,
+};
 
 /**
- * Maps a kafkajs error to the goka-ts error classes: {@link UnknownTopicError} (with the topic),
- * {@link KafkaConnectionError}, or a {@link GokaError} naming the operation. goka-ts errors pass through.
+ * Maps a kafkajs error to the goka-ts error classes as {@link mapClientError} does, adding kafkajs'
+ * root cause and, for a codec kafkajs lacks, how to add one.
  */
 export function toGokaError(err: unknown, ctx: ErrorContext): Error {
-  if (err instanceof GokaError) return err;
-  if (ctx.topic !== undefined && isUnknownTopic(err)) return new UnknownTopicError(ctx.topic, { cause: err });
-  if (isConnectionError(err)) {
-    return new KafkaConnectionError(`${ctx.operation}: cannot reach Kafka brokers ${ctx.brokers.join(',')}: ${rootMessage(err)}`, { cause: err });
-  }
-  const message = err instanceof Error ? err.message : String(err);
-  const root = rootMessage(err);
-  // kafkajs names the codec it lacks but not what to do about it.
-  const hint = /compression not implemented/i.test(root)
-    ? '; the records are compressed with a codec kafkajs lacks: register one with kafkajs (CompressionCodecs[CompressionTypes.ZSTD] = ..., e.g. from @kafkajs/zstd) or use the confluent adapter'
-    : '';
-  return new GokaError(`${ctx.operation} failed: ${message}${root !== message ? ` (${root})` : ''}${hint}`, { cause: err });
+  return mapClientError(err, ctx, KAFKAJS_ERRORS);
 }
 
 /** An error kafkajs' retrier does not retry (it retries everything not marked `retriable: false`). */

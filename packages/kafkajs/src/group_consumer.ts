@@ -1,20 +1,18 @@
-import { GokaError, StateError, UnknownTopicError } from '@goka-ts/api';
-import type { GroupConsumer, GroupConsumerConfig, GroupHandler, TopicPartitionOffset } from '@goka-ts/api';
+import { GokaError, UnknownTopicError } from '@goka-ts/api';
+import type { GroupConsumerConfig, TopicPartitionOffset } from '@goka-ts/api';
+import { asError, GroupConsumerBase, permanentJoinError } from '@goka-ts/adapter-kit';
 import { commonPartitionCount } from '@goka-ts/copartition';
 import type { Consumer as KafkaJsConsumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { hideAbortedRecords } from './aborted_records';
 import { ClusterOps } from './cluster_ops';
 import { copartitionAssigner } from './copartition_assigner';
-import { isRebalanceError, isUnknownTopic, nonRetriable, toGokaError } from './errors';
+import { errorChain, isRebalanceError, isUnknownTopic, nonRetriable, toGokaError } from './errors';
 import type { InternalBroker } from './internals';
-import { permanentJoinError } from './join_errors';
 import { toMessages } from './messages';
 import type { ResolvedOptions } from './options';
 
-type State = 'idle' | 'running' | 'closing' | 'closed' | 'failed';
-
-/** Defaults of {@link GroupConsumerConfig} for this adapter (Sarama's session timeout, a short fetch wait). */
-export const GROUP_DEFAULTS = { sessionTimeoutMs: 10000, heartbeatIntervalMs: 3000, rebalanceTimeoutMs: 60000, maxWaitMs: 500 };
+/** Whom a kafkajs member can share a group with: the remedy for a group of another assignment protocol. */
+const PROTOCOL_NOTE = 'goka-ts on kafkajs assigns with Go Goka\'s "copartition" protocol and shares a group with Go Goka and other kafkajs goka-ts members, not with librdkafka members (the confluent adapter\'s "range") or plain consumers; run every member with a compatible client, or use a new group';
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -31,26 +29,12 @@ const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  *   can stop early); the member joins again only once both have settled.
  * - Offsets are resolved only after `onBatch` resolved, never auto-committed.
  */
-export class KafkajsGroupConsumer implements GroupConsumer {
-  private state: State = 'idle';
-  private handler!: GroupHandler;
+export class KafkajsGroupConsumer extends GroupConsumerBase {
   private consumer?: KafkaJsConsumer;
   private kafkajsRunning = false;
-  private started?: Promise<void>;
-  private closing?: Promise<void>;
-  private shutdown?: Promise<void>;
-  private settle!: { resolve: () => void; reject: (err: Error) => void };
-  private failure?: Error;
-
-  private owned: readonly number[] = [];
   private ownedSet = new Set<number>();
-  /** Partitions of the last assignment, announced at the next join so the assigner can keep them here. */
-  private previous: readonly number[] = [];
   /** Pending `onAssigned` (batches wait for it). */
   private gate: Promise<void> | null = null;
-  private assigning: Promise<void> | null = null;
-  private revoking: Promise<void> | null = null;
-  private readonly paused = new Map<string, Set<number>>();
 
   private inflight = 0;
   private idleWaiters: Array<() => void> = [];
@@ -65,80 +49,36 @@ export class KafkajsGroupConsumer implements GroupConsumer {
   private joins = 0;
   private keepalive: NodeJS.Timeout | null = null;
 
-  private readonly topics: readonly string[];
-  private readonly sessionTimeoutMs: number;
-  private readonly heartbeatIntervalMs: number;
-  private readonly rebalanceTimeoutMs: number;
-  private readonly maxWaitMs: number;
-  private readonly name: string;
-
-  constructor(private readonly kafka: Kafka, private readonly options: ResolvedOptions, private readonly config: GroupConsumerConfig) {
-    this.name = `kafkajs group consumer "${config.groupId}"`;
-    if (!config.groupId) throw new GokaError('kafkajs group consumer: groupId must not be empty');
-    if (config.cooperative) {
-      throw new GokaError(`${this.name}: cooperative rebalancing is not supported by kafkajs (it only implements the eager protocol); use @goka-ts/confluent or drop "cooperative"`);
-    }
-    if (!config.topics.length) throw new GokaError(`${this.name}: at least one topic is needed`);
-    if (new Set(config.topics).size !== config.topics.length) throw new GokaError(`${this.name}: topics listed twice: ${config.topics.join(', ')}`);
-    this.topics = [...config.topics];
-    this.sessionTimeoutMs = config.sessionTimeoutMs ?? GROUP_DEFAULTS.sessionTimeoutMs;
-    this.heartbeatIntervalMs = config.heartbeatIntervalMs ?? Math.min(GROUP_DEFAULTS.heartbeatIntervalMs, Math.floor(this.sessionTimeoutMs / 3));
-    this.rebalanceTimeoutMs = config.rebalanceTimeoutMs ?? GROUP_DEFAULTS.rebalanceTimeoutMs;
-    this.maxWaitMs = config.maxWaitMs ?? GROUP_DEFAULTS.maxWaitMs;
-    if (this.heartbeatIntervalMs >= this.sessionTimeoutMs) {
-      throw new GokaError(`${this.name}: heartbeatIntervalMs (${this.heartbeatIntervalMs}) must be below sessionTimeoutMs (${this.sessionTimeoutMs})`);
-    }
+  constructor(private readonly kafka: Kafka, private readonly options: ResolvedOptions, config: GroupConsumerConfig) {
+    super(config, {
+      client: 'kafkajs',
+      cooperativeRefusal: 'cooperative rebalancing is not supported by kafkajs (it only implements the eager protocol); use @goka-ts/confluent or drop "cooperative"',
+    });
   }
 
-  run(handler: GroupHandler): Promise<void> {
-    if (this.state !== 'idle') return Promise.reject(new StateError(`${this.name}: run() can be called once (state ${this.state})`));
-    this.state = 'running';
-    this.handler = handler;
-    const done = new Promise<void>((resolve, reject) => (this.settle = { resolve, reject }));
-    this.started = this.start().catch((err) => this.fail(toGokaError(err, { operation: this.name, brokers: this.options.brokers })));
-    return done;
+  protected pauseChanged(topic: string, partition: number, paused: boolean): void {
+    if (!this.kafkajsRunning) return;
+    if (paused) this.consumer!.pause([{ topic, partitions: [partition] }]);
+    else this.consumer!.resume([{ topic, partitions: [partition] }]);
   }
 
-  pause(topic: string, partition: number): void {
-    this.checkTopic(topic);
-    let set = this.paused.get(topic);
-    if (!set) this.paused.set(topic, (set = new Set()));
-    set.add(partition);
-    if (this.kafkajsRunning) this.consumer!.pause([{ topic, partitions: [partition] }]);
+  protected joined(): boolean {
+    return this.kafkajsRunning;
   }
 
-  resume(topic: string, partition: number): void {
-    this.checkTopic(topic);
-    this.paused.get(topic)?.delete(partition);
-    if (this.kafkajsRunning) this.consumer!.resume([{ topic, partitions: [partition] }]);
+  protected async commitOffsets(offsets: readonly TopicPartitionOffset[]): Promise<void> {
+    await this.consumer!.commitOffsets(offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: String(o.offset) })));
   }
 
-  async commit(offsets: readonly TopicPartitionOffset[]): Promise<void> {
-    if (this.state !== 'running' && this.state !== 'closing') throw new StateError(`${this.name}: commit() while ${this.state}`);
-    if (!this.kafkajsRunning) throw new StateError(`${this.name}: commit() before the consumer joined its group`);
-    if (offsets.length === 0) return;
-    try {
-      await this.consumer!.commitOffsets(offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: String(o.offset) })));
-    } catch (err) {
-      throw toGokaError(err, { operation: `${this.name}: commit`, brokers: this.options.brokers });
-    }
+  protected clientError(err: unknown, operation: string): Error {
+    return toGokaError(err, { operation, brokers: this.options.brokers });
   }
 
-  assignment(): readonly number[] {
-    return this.owned;
+  protected permanentJoinError(err: unknown): Error | undefined {
+    return permanentJoinError(err, this.config.groupId, { errors: (e) => errorChain(e).flatMap((link) => (link.type ? [link.type] : [])), protocol: PROTOCOL_NOTE });
   }
 
-  close(): Promise<void> {
-    if (this.state === 'idle') {
-      this.state = 'closed';
-      return Promise.resolve();
-    }
-    if (this.state === 'failed' || this.state === 'closed') return this.shutdown ?? Promise.resolve();
-    if (!this.closing) this.closing = this.closeGracefully();
-    return this.closing;
-  }
-
-  private async start(): Promise<void> {
+  protected async start(): Promise<void> {
     const ops = new ClusterOps(this.kafka, this.options.brokers, this.name);
     let partitionCount: number;
     try {
@@ -220,7 +160,7 @@ export class KafkajsGroupConsumer implements GroupConsumer {
       try {
         await this.handler.onBatch({ topic, partition, messages, highWatermark: Number(batch.highWatermark) });
       } catch (err) {
-        this.fail(err instanceof Error ? err : new GokaError(String(err)));
+        this.fail(asError(err));
         return;
       } finally {
         this.busy--;
@@ -275,10 +215,7 @@ export class KafkajsGroupConsumer implements GroupConsumer {
   }
 
   private onGroupJoin(memberAssignment: Record<string, number[]>): void {
-    const set = new Set<number>();
-    for (const topic of this.topics) for (const p of memberAssignment[topic] ?? []) set.add(p);
-    const partitions = [...set].sort((a, b) => a - b);
-    this.previous = partitions;
+    const partitions = this.assignedPartitions(Object.entries(memberAssignment));
     this.joins++;
     this.heartbeatError = null;
     this.rebalanceError = null;
@@ -297,7 +234,7 @@ export class KafkajsGroupConsumer implements GroupConsumer {
       },
       (err: unknown) => {
         if (this.gate === gate) this.gate = null;
-        this.fail(err instanceof Error ? err : new GokaError(String(err)));
+        this.fail(asError(err));
       },
     );
     this.gate = gate;
@@ -308,73 +245,35 @@ export class KafkajsGroupConsumer implements GroupConsumer {
    * rejoins, the coordinator keeps its session alive on heartbeats (answering "rebalance in progress").
    */
   private async beforeJoin(): Promise<void> {
-    this.busy++;
-    try {
-      if (this.owned.length) {
-        await this.revoke().catch(() => {
-          // fail() has the error; it ends run() below.
-        });
-      }
-      // onRevoked may have arrived while onAssigned was still running (rebalance during recovery):
-      // the member joins only once neither is outstanding.
-      await this.assigning?.catch(() => undefined);
-    } finally {
-      this.busy--;
-    }
+    await this.whileRevoking(() => this.relinquish());
     if (this.failure) throw nonRetriable(new GokaError(`${this.name}: not rejoining after failure: ${this.failure.message}`));
   }
 
-  /** Takes the owned partitions away (synchronously) and tells the handler. */
-  private async revoke(): Promise<void> {
-    const previous = this.revoking;
-    const partitions = this.owned;
-    this.setOwned([]);
-    // As with Java's consumer, a partition assigned again later starts unpaused.
-    const unpause: Array<{ topic: string; partitions: number[] }> = [];
-    for (const [topic, set] of this.paused) {
-      if (set.size) unpause.push({ topic, partitions: [...set] });
-      set.clear();
+  /** kafkajs waits on the revocation (before a join, or at close): the keepalive heartbeats meanwhile. */
+  protected override async whileRevoking(work: () => Promise<void>): Promise<void> {
+    this.busy++;
+    try {
+      await work();
+    } finally {
+      this.busy--;
     }
-    if (this.kafkajsRunning && this.state === 'running' && unpause.length) this.consumer!.resume(unpause);
-    const job = (async () => {
-      await previous?.catch(() => undefined);
-      if (partitions.length === 0) return;
-      try {
-        await this.handler.onRevoked(partitions);
-      } catch (err) {
-        this.fail(err instanceof Error ? err : new GokaError(String(err)));
-        throw err;
-      }
-    })();
-    this.revoking = job;
-    return job;
   }
 
-  private async closeGracefully(): Promise<void> {
-    this.state = 'closing';
-    await this.started;
+  protected released(_partitions: readonly number[], unpaused: ReadonlyMap<string, readonly number[]>): void {
+    if (this.kafkajsRunning && this.state === 'running' && unpaused.size) this.consumer!.resume([...unpaused].map(([topic, partitions]) => ({ topic, partitions: [...partitions] })));
+  }
+
+  protected async drain(): Promise<void> {
     if (this.kafkajsRunning) {
       // Nothing new is delivered; pausing also stops kafkajs from re-fetching the dropped batches.
       this.consumer!.pause(this.topics.map((topic) => ({ topic })));
     }
     await this.whenIdle();
-    this.busy++;
-    try {
-      await this.revoke().catch(() => undefined);
-      await this.assigning?.catch(() => undefined);
-    } finally {
-      this.busy--;
-    }
-    await this.stopKafkajs();
-    if (this.state === 'closing') {
-      this.state = 'closed';
-      this.settle.resolve();
-    }
   }
 
   /** kafkajs gave up (it has already left the group and disconnected). */
   private async crashed(err: unknown): Promise<void> {
-    let error: Error = permanentJoinError(err, this.config.groupId) ?? toGokaError(err, { operation: this.name, brokers: this.options.brokers });
+    let error = this.failureOf(err);
     if (isUnknownTopic(err)) {
       // kafkajs does not say which topic disappeared.
       const ops = new ClusterOps(this.kafka, this.options.brokers, this.name);
@@ -395,15 +294,9 @@ export class KafkajsGroupConsumer implements GroupConsumer {
     this.fail(error);
   }
 
-  private fail(err: Error): void {
-    if (this.state === 'failed' || this.state === 'closed') return;
-    this.failure = err;
-    this.state = 'failed';
+  protected async stopClients(): Promise<void> {
+    // A failure ends every wait for onAssigned.
     this.gate = null;
-    this.shutdown = this.stopKafkajs().then(() => this.settle.reject(err));
-  }
-
-  private async stopKafkajs(): Promise<void> {
     if (this.keepalive) clearInterval(this.keepalive);
     this.keepalive = null;
     this.kafkajsRunning = false;
@@ -412,8 +305,8 @@ export class KafkajsGroupConsumer implements GroupConsumer {
     this.setOwned([]);
   }
 
-  private setOwned(partitions: readonly number[]): void {
-    this.owned = Object.freeze([...partitions]);
+  protected override setOwned(partitions: readonly number[]): void {
+    super.setOwned(partitions);
     this.ownedSet = new Set(partitions);
   }
 
@@ -426,9 +319,5 @@ export class KafkajsGroupConsumer implements GroupConsumer {
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const w of waiters) w();
-  }
-
-  private checkTopic(topic: string): void {
-    if (!this.topics.includes(topic)) throw new GokaError(`${this.name}: "${topic}" is not one of its topics (${this.topics.join(', ')})`);
   }
 }

@@ -1,4 +1,4 @@
-import { GokaError, KafkaConnectionError, UnknownTopicError } from '@goka-ts/api';
+import { mapClientError, type ClientErrorReader, type ErrorContext } from '@goka-ts/adapter-kit';
 
 const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
 const CONNECTION_CODES = new Set(['PLT_KFK_NETWORK', 'PLT_KFK_TIMEOUT']);
@@ -70,33 +70,21 @@ function rootMessage(err: unknown): string {
   return leaf?.message ?? String(err);
 }
 
-export interface ErrorContext {
-  /** What was attempted, e.g. `"platformatic producer: send"`. */
-  readonly operation: string;
-  readonly brokers: readonly string[];
-  /** The topic the operation concerns, so a missing topic can be named. */
-  readonly topic?: string;
-}
+const PLATFORMATIC_ERRORS: ClientErrorReader = {
+  isUnknownTopic,
+  isConnectionError,
+  rootMessage,
+  detail: (err, message, root) => {
+    const names = protocolErrors(err);
+    const detail = [root !== message ? root : '', names.length ? names.join(', ') : ''].filter(Boolean).join('; ');
+    return detail ? ` (${detail})` : '';
+  },
+};
 
 /**
- * Maps a `@platformatic/kafka` error to the goka-ts error classes: {@link UnknownTopicError} (with
- * the topic), {@link KafkaConnectionError}, or a {@link GokaError} naming the operation. goka-ts
- * errors pass through.
+ * Maps a `@platformatic/kafka` error to the goka-ts error classes as {@link mapClientError} does,
+ * adding the root cause and the broker's error names.
  */
 export function toGokaError(err: unknown, ctx: ErrorContext): Error {
-  if (err instanceof GokaError) return err;
-  if (ctx.topic !== undefined && isUnknownTopic(err)) return new UnknownTopicError(ctx.topic, { cause: err });
-  if (isConnectionError(err)) {
-    return new KafkaConnectionError(`${ctx.operation}: cannot reach Kafka brokers ${ctx.brokers.join(',')}: ${rootMessage(err)}`, { cause: err });
-  }
-  const message = err instanceof Error ? err.message : String(err);
-  const root = rootMessage(err);
-  const names = protocolErrors(err);
-  const detail = [root !== message ? root : '', names.length ? names.join(', ') : ''].filter(Boolean).join('; ');
-  return new GokaError(`${ctx.operation} failed: ${message}${detail ? ` (${detail})` : ''}`, { cause: err });
-}
-
-/** Any thrown value as an Error. */
-export function asError(err: unknown): Error {
-  return err instanceof Error ? err : new GokaError(String(err));
+  return mapClientError(err, ctx, PLATFORMATIC_ERRORS);
 }

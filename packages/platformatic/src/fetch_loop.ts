@@ -1,9 +1,10 @@
 import { DecompressionError, GokaError, UnknownTopicError } from '@goka-ts/api';
 import type { KafkaMessage } from '@goka-ts/api';
+import { asError } from '@goka-ts/adapter-kit';
 import { FetchIsolationLevels, type ClusterMetadata, type Consumer } from '@platformatic/kafka';
 import { partitionKey } from './cluster';
 import { decompressionFailureIn } from './decompression';
-import { asError, hasProtocolError, isStaleMetadata, isUnknownTopic, toGokaError } from './errors';
+import { hasProtocolError, isStaleMetadata, isUnknownTopic, toGokaError } from './errors';
 import { nextOffsetAfter, toMessages } from './records';
 import { sleep } from './retry';
 

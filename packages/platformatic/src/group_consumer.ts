@@ -1,21 +1,22 @@
-import { GokaError, StateError, UnknownTopicError } from '@goka-ts/api';
-import type { GroupConsumer, GroupConsumerConfig, GroupHandler, TopicPartitionOffset } from '@goka-ts/api';
+import { GokaError, UnknownTopicError } from '@goka-ts/api';
+import type { GroupConsumerConfig, TopicPartitionOffset } from '@goka-ts/api';
+import { GROUP_DEFAULTS as BASE_DEFAULTS, GroupConsumerBase, permanentJoinError } from '@goka-ts/adapter-kit';
 import { commonPartitionCount, COPARTITION_PROTOCOL, COPARTITION_VERSION, encodeMemberData } from '@goka-ts/copartition';
 import { FetchIsolationLevels, type Consumer, type GroupAssignment } from '@platformatic/kafka';
 import { topicInfo } from './cluster';
 import { copartitionAssigner } from './copartition_assigner';
-import { asError, toGokaError } from './errors';
+import { protocolErrors, toGokaError } from './errors';
 import { FetchLoop } from './fetch_loop';
 import { createFetcher, listOffsets } from './fetcher';
 import { commitOffsets, heartbeat } from './group_requests';
-import { permanentJoinError } from './join_errors';
 import type { ResolvedOptions } from './options';
 import { RevocableConsumer } from './revocable_consumer';
 
-type State = 'idle' | 'running' | 'closing' | 'closed' | 'failed';
+/** Defaults of {@link GroupConsumerConfig} for this adapter: the adapters' own, and how much one fetch brings. */
+export const GROUP_DEFAULTS = { ...BASE_DEFAULTS, maxBytes: 10 * 1024 * 1024, maxBytesPerPartition: 1024 * 1024 };
 
-/** Defaults of {@link GroupConsumerConfig} for this adapter (Sarama's session timeout, a short fetch wait). */
-export const GROUP_DEFAULTS = { sessionTimeoutMs: 10000, heartbeatIntervalMs: 3000, rebalanceTimeoutMs: 60000, maxWaitMs: 500, maxBytes: 10 * 1024 * 1024, maxBytesPerPartition: 1024 * 1024 };
+/** Whom a platformatic member can share a group with: the remedy for a group of another assignment protocol. */
+const PROTOCOL_NOTE = 'goka-ts on @platformatic/kafka assigns with Go Goka\'s "copartition" protocol and shares a group with Go Goka and kafkajs goka-ts members, not with librdkafka members (the confluent adapter\'s "range") or plain consumers; run every member with a compatible client, or use a new group';
 
 /**
  * Group consumer on platformatic's classic group protocol with Goka's co-partitioned assignment:
@@ -27,89 +28,39 @@ export const GROUP_DEFAULTS = { sessionTimeoutMs: 10000, heartbeatIntervalMs: 30
  * - Commits go straight to the coordinator under the current generation, never retried under a
  *   later one (platformatic's own commit rejoins and retries).
  */
-export class PlatformaticGroupConsumer implements GroupConsumer {
-  private state: State = 'idle';
-  private handler!: GroupHandler;
+export class PlatformaticGroupConsumer extends GroupConsumerBase {
   private consumer?: RevocableConsumer;
   private fetcher?: Consumer;
   private loop?: FetchLoop;
-  private started?: Promise<void>;
-  private closing?: Promise<void>;
-  private shutdown?: Promise<void>;
-  private settle!: { resolve: () => void; reject: (err: Error) => void };
-
-  private owned: readonly number[] = [];
-  /** Partitions of the last assignment, announced at the next join so the leader can keep them here. */
-  private previous: readonly number[] = [];
-  private assigning: Promise<void> | null = null;
-  private revoking: Promise<void> | null = null;
   /** Counts assignments, so that work of a revoked one does not start fetching. */
   private generation = 0;
-  private readonly paused = new Map<string, Set<number>>();
   private readonly protocol = { name: COPARTITION_PROTOCOL, version: COPARTITION_VERSION, metadata: encodeMemberData([]) };
 
-  private readonly topics: readonly string[];
-  private readonly sessionTimeoutMs: number;
-  private readonly heartbeatIntervalMs: number;
-  private readonly rebalanceTimeoutMs: number;
-  private readonly maxWaitMs: number;
-  private readonly name: string;
-
-  constructor(private readonly options: ResolvedOptions, private readonly config: GroupConsumerConfig) {
-    this.name = `platformatic group consumer "${config.groupId}"`;
-    if (!config.groupId) throw new GokaError('platformatic group consumer: groupId must not be empty');
-    if (config.cooperative) {
-      throw new GokaError(`${this.name}: cooperative rebalancing is not supported: @platformatic/kafka's classic group protocol is eager, and its new consumer protocol (KIP-848) has only server-side assignors, which cannot co-partition; use @goka-ts/confluent or drop "cooperative"`);
-    }
-    if (!config.topics.length) throw new GokaError(`${this.name}: at least one topic is needed`);
-    if (new Set(config.topics).size !== config.topics.length) throw new GokaError(`${this.name}: topics listed twice: ${config.topics.join(', ')}`);
-    this.topics = [...config.topics];
-    this.sessionTimeoutMs = config.sessionTimeoutMs ?? GROUP_DEFAULTS.sessionTimeoutMs;
-    this.heartbeatIntervalMs = config.heartbeatIntervalMs ?? Math.min(GROUP_DEFAULTS.heartbeatIntervalMs, Math.floor(this.sessionTimeoutMs / 3));
-    this.rebalanceTimeoutMs = Math.max(config.rebalanceTimeoutMs ?? GROUP_DEFAULTS.rebalanceTimeoutMs, this.sessionTimeoutMs);
-    this.maxWaitMs = config.maxWaitMs ?? GROUP_DEFAULTS.maxWaitMs;
-    if (this.heartbeatIntervalMs >= this.sessionTimeoutMs) {
-      throw new GokaError(`${this.name}: heartbeatIntervalMs (${this.heartbeatIntervalMs}) must be below sessionTimeoutMs (${this.sessionTimeoutMs})`);
-    }
+  constructor(private readonly options: ResolvedOptions, config: GroupConsumerConfig) {
+    super(config, {
+      client: 'platformatic',
+      cooperativeRefusal: 'cooperative rebalancing is not supported: @platformatic/kafka\'s classic group protocol is eager, and its new consumer protocol (KIP-848) has only server-side assignors, which cannot co-partition; use @goka-ts/confluent or drop "cooperative"',
+    });
   }
 
-  run(handler: GroupHandler): Promise<void> {
-    if (this.state !== 'idle') return Promise.reject(new StateError(`${this.name}: run() can be called once (state ${this.state})`));
-    this.state = 'running';
-    this.handler = handler;
-    const done = new Promise<void>((resolve, reject) => (this.settle = { resolve, reject }));
-    this.started = this.start().catch((err: unknown) => this.fail(this.error(err)));
-    return done;
+  protected pauseChanged(topic: string, partition: number, paused: boolean): void {
+    this.loop?.setPaused(topic, partition, paused);
   }
 
-  pause(topic: string, partition: number): void {
-    this.checkTopic(topic);
-    let set = this.paused.get(topic);
-    if (!set) this.paused.set(topic, (set = new Set()));
-    set.add(partition);
-    this.loop?.setPaused(topic, partition, true);
+  protected joined(): boolean {
+    return Boolean(this.consumer?.memberId);
   }
 
-  resume(topic: string, partition: number): void {
-    this.checkTopic(topic);
-    this.paused.get(topic)?.delete(partition);
-    this.loop?.setPaused(topic, partition, false);
+  protected async commitOffsets(offsets: readonly TopicPartitionOffset[]): Promise<void> {
+    await commitOffsets(this.consumer!, offsets);
   }
 
-  async commit(offsets: readonly TopicPartitionOffset[]): Promise<void> {
-    if (this.state !== 'running' && this.state !== 'closing') throw new StateError(`${this.name}: commit() while ${this.state}`);
-    const consumer = this.consumer;
-    if (!consumer?.memberId) throw new StateError(`${this.name}: commit() before the consumer joined its group`);
-    if (offsets.length === 0) return;
-    try {
-      await commitOffsets(consumer, offsets);
-    } catch (err) {
-      throw toGokaError(err, { operation: `${this.name}: commit`, brokers: this.options.brokers });
-    }
+  protected clientError(err: unknown, operation: string): Error {
+    return toGokaError(err, { operation, brokers: this.options.brokers });
   }
 
-  assignment(): readonly number[] {
-    return this.owned;
+  protected permanentJoinError(err: unknown): Error | undefined {
+    return permanentJoinError(err, this.config.groupId, { errors: protocolErrors, protocol: PROTOCOL_NOTE });
   }
 
   /**
@@ -123,17 +74,7 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
     return { groupId: c.groupId, generationId: c.generationId, memberId: c.memberId, coordinatorId: c.coordinatorId };
   }
 
-  close(): Promise<void> {
-    if (this.state === 'idle') {
-      this.state = 'closed';
-      return Promise.resolve();
-    }
-    if (this.state === 'failed' || this.state === 'closed') return this.shutdown ?? Promise.resolve();
-    if (!this.closing) this.closing = this.closeGracefully();
-    return this.closing;
-  }
-
-  private async start(): Promise<void> {
+  protected async start(): Promise<void> {
     const fetcher = createFetcher(this.options, 'group');
     this.fetcher = fetcher;
     const counts = new Map<string, number>();
@@ -155,7 +96,7 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
       autocommit: false,
       sessionTimeout: this.sessionTimeoutMs,
       heartbeatInterval: this.heartbeatIntervalMs,
-      rebalanceTimeout: this.rebalanceTimeoutMs,
+      rebalanceTimeout: Math.max(this.rebalanceTimeoutMs, this.sessionTimeoutMs),
       isolationLevel: FetchIsolationLevels.READ_COMMITTED,
       protocols: [this.protocol],
       partitionAssigner: copartitionAssigner(this.config.groupId, (err) => this.fail(err)),
@@ -164,30 +105,27 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
     consumer.beforeJoin = () => this.beforeJoin();
     consumer.on('consumer:group:join', (payload) => this.onGroupJoin(payload.assignments ?? []));
     // platformatic reports a rejoin that failed for good (after its retries) as an error event.
-    consumer.on('error', (err: unknown) => this.fail(this.error(err)));
+    consumer.on('error', (err: unknown) => this.fail(this.failureOf(err)));
     for (const topic of this.topics) consumer.topics.track(topic);
     this.loop.start();
     await consumer.joinGroup({});
   }
 
   private onGroupJoin(assignments: readonly GroupAssignment[]): void {
-    const set = new Set<number>();
-    for (const a of assignments) if (this.topics.includes(a.topic)) for (const p of a.partitions) set.add(p);
-    const partitions = [...set].sort((a, b) => a - b);
-    this.previous = partitions;
+    const partitions = this.assignedPartitions(assignments.map((a) => [a.topic, a.partitions] as const));
     if (this.state !== 'running') return;
     const generation = ++this.generation;
     const job = (async () => {
       // Normally revoked before the join already; this covers a join that bypassed the hook.
       if (this.owned.length) await this.revoke();
       if (this.state !== 'running' || generation !== this.generation) return;
-      this.owned = Object.freeze([...partitions]);
+      this.setOwned(partitions);
       if (partitions.length === 0) return;
       await this.handler.onAssigned(partitions);
       if (this.state !== 'running' || generation !== this.generation || this.owned.length === 0) return;
       await this.startFetching(partitions, generation);
     })();
-    this.assigning = job.catch((err: unknown) => this.fail(err instanceof Error && !(err instanceof GokaError) ? err : this.error(err)));
+    this.assigning = job.catch((err: unknown) => this.fail(err instanceof Error && !(err instanceof GokaError) ? err : this.failureOf(err)));
   }
 
   /** Committed offsets (or the start offset) of every topic's partitions, then fetching. */
@@ -218,10 +156,7 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
     const consumer = this.consumer!;
     const keepalive = consumer.memberId ? setInterval(() => void heartbeat(consumer).catch(() => undefined), this.heartbeatIntervalMs) : null;
     try {
-      if (this.owned.length) await this.revoke().catch(() => undefined);
-      // onRevoked may arrive while onAssigned still runs (a rebalance during recovery): the member
-      // joins only once neither is outstanding.
-      await this.assigning;
+      await this.relinquish();
     } finally {
       if (keepalive) clearInterval(keepalive);
     }
@@ -229,70 +164,24 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
     if (this.stopped()) throw new GokaError(`${this.name}: not rejoining after failure`);
   }
 
-  /** Takes the owned partitions away (synchronously) and tells the handler. */
-  private async revoke(): Promise<void> {
-    const before = this.revoking;
-    const partitions = this.owned;
-    this.owned = Object.freeze([]);
+  protected released(partitions: readonly number[]): void {
     this.generation++;
-    // As with Java's consumer, a partition assigned again later starts unpaused.
-    for (const set of this.paused.values()) set.clear();
     for (const topic of this.topics) for (const p of partitions) void this.loop?.remove(topic, p);
-    const job = (async () => {
-      await before?.catch(() => undefined);
-      if (partitions.length === 0) return;
-      try {
-        await this.handler.onRevoked(partitions);
-      } catch (err) {
-        this.fail(asError(err));
-        throw err;
-      }
-    })();
-    this.revoking = job;
-    return job;
   }
 
-  private async closeGracefully(): Promise<void> {
-    this.state = 'closing';
-    await this.started;
+  protected async drain(): Promise<void> {
     await this.loop?.stop();
     await Promise.all((this.loop?.all() ?? []).map((s) => s.delivering?.catch(() => undefined)));
-    await this.revoke().catch(() => undefined);
-    await this.assigning;
-    await this.stopClients();
-    if (this.state === 'closing') {
-      this.state = 'closed';
-      this.settle.resolve();
-    }
   }
 
-  private fail(err: Error): void {
-    if (this.state === 'failed' || this.state === 'closed') return;
-    this.state = 'failed';
-    this.shutdown = (async () => {
-      await this.started?.catch(() => undefined);
-      await this.stopClients();
-    })().then(() => this.settle.reject(err));
-  }
-
-  private async stopClients(): Promise<void> {
+  protected async stopClients(): Promise<void> {
+    // A failure during start() waits for it: the clients it creates are stopped too.
+    await this.started?.catch(() => undefined);
     await this.loop?.stop().catch(() => undefined);
     this.owned = Object.freeze([]);
     if (this.consumer) this.consumer.beforeJoin = null;
     // close() leaves the group (when joined) and closes the sockets; force: no streams to wait for.
     if (this.consumer) await (this.consumer.close(true) as unknown as Promise<void>).catch(() => undefined);
     await this.fetcher?.close().catch(() => undefined);
-  }
-
-  private error(err: unknown): Error {
-    return permanentJoinError(err, this.config.groupId) ?? toGokaError(err, { operation: this.name, brokers: this.options.brokers });
-  }
-
-  private stopped(): boolean {
-    return this.state === 'failed' || this.state === 'closed';
-  }
-
-  private checkTopic(topic: string): void {
-    if (!this.topics.includes(topic)) throw new GokaError(`${this.name}: "${topic}" is not one of its topics (${this.topics.join(', ')})`);
   }
 }

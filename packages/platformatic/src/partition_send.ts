@@ -1,6 +1,7 @@
+import { asError } from '@goka-ts/adapter-kit';
 import type { MessageToProduce } from '@platformatic/kafka';
 import { partitionKey } from './cluster';
-import { asError, errorTree, isStaleMetadata } from './errors';
+import { errorTree, isStaleMetadata } from './errors';
 import { baseOffsets } from './record_batcher';
 import { isRetriable, sleep, type RetryPolicy } from './retry';
 

@@ -21,7 +21,7 @@ interface PendingCommit {
  * their topic-partition-offset set, the oldest pending commit with that set first (identical commits
  * are interchangeable). Few commits are in flight at a time, so a linear search is cheap.
  */
-export class CommitTracker {
+export class PendingCommits {
   private pending: PendingCommit[] = [];
 
   get size(): number {

@@ -22,12 +22,13 @@ interface DeliveryReport<T> {
 const QUEUE_FULL_RETRY_MS = 20;
 
 /**
- * The send path shared by the plain and the transactional producer: hands records to librdkafka in
- * send order, holds them (in order) while librdkafka's queue is full, checks each record's
- * `notAfter` at the last moment it is still in this process, and settles each send with its own
- * delivery report. `flush` semantics come from the {@link DeliveryTracker}.
+ * The send path shared by the plain and the transactional producer, as the other adapters' record
+ * batchers are; librdkafka forms the batches itself (`linger.ms`, `batch.size`), so this hands
+ * records to librdkafka in send order, holds them (in order) while librdkafka's queue is full, checks
+ * each record's `notAfter` at the last moment it is still in this process, and settles each send
+ * with its own delivery report. `flush` semantics come from the {@link DeliveryTracker}.
  */
-export class SendQueue<T extends Outgoing> {
+export class RecordBatcher<T extends Outgoing> {
   private readonly tracker = new DeliveryTracker<T>();
   /** Records that met a full librdkafka queue, in send order; later sends queue behind them. */
   private blocked: T[] = [];

@@ -1,6 +1,7 @@
 import { GokaError, MessageError, StateError, StorageError } from '@goka-ts/api';
-import type { Codec, KafkaMessage, MessageBatch, PartitionProcessorStats, Producer, TopicPartitionOffset } from '@goka-ts/api';
+import type { Codec, KafkaMessage, MessageBatch, PartitionProcessorStats, Producer } from '@goka-ts/api';
 import { CommitTracker } from './commit_tracker';
+import { PartitionCommits } from './committer';
 import { CallbackEffects, type LookupSource } from './callback_effects';
 import { ContextImpl } from './context_impl';
 import { deadLetterTopics } from '../errors/dead_letter';
@@ -76,8 +77,8 @@ export class PartitionProcessor {
   private readonly deps: PartitionProcessorDeps;
   private readonly inputs = new Map<string, GraphInput>();
   private readonly trackers = new Map<string, CommitTracker>();
-  /** Next offset last committed per input topic. */
-  private readonly committed = new Map<string, number>();
+  /** What this partition may commit (see Committer). */
+  readonly commits: PartitionCommits;
   private readonly inputStats = new Map<string, InputCounters>();
   private readonly writes: TableWriteBuffer | undefined;
   /** Reads and effects of the callbacks (the contexts' host). */
@@ -103,13 +104,14 @@ export class PartitionProcessor {
       this.trackers.set(input.topic, new CommitTracker());
       this.inputStats.set(input.topic, new InputCounters());
     }
+    this.commits = new PartitionCommits(deps.partition, this.trackers);
     if (deps.table && deps.graph.tableTopic) {
       const topic = deps.graph.tableTopic;
       this.writes = new TableWriteBuffer(
         topic,
         deps.partition,
         this.producer,
-        deps.table.storage,
+        deps.table,
         deps.options.maxBufferedWrites,
         deps.requestFlush,
         (keys) =>
@@ -268,29 +270,6 @@ export class PartitionProcessor {
   }
 
   /**
-   * The offset to resume from per input topic that delivered anything: the finished prefix, or the
-   * first delivered offset when none finished. Committing it changes nothing but proves membership.
-   */
-  positionOffsets(): TopicPartitionOffset[] {
-    const out: TopicPartitionOffset[] = [];
-    for (const [topic, tracker] of this.trackers) {
-      const offset = tracker.committable >= 0 ? tracker.committable : tracker.oldestHeldOffset;
-      if (offset !== undefined) out.push({ topic, partition: this.partition, offset });
-    }
-    return out;
-  }
-
-  /** Offsets that advanced since the last commit: the next offset to read per input topic. */
-  committableOffsets(): TopicPartitionOffset[] {
-    const out: TopicPartitionOffset[] = [];
-    for (const [topic, tracker] of this.trackers) {
-      const offset = tracker.committable;
-      if (offset >= 0 && offset > (this.committed.get(topic) ?? -1)) out.push({ topic, partition: this.partition, offset });
-    }
-    return out;
-  }
-
-  /**
    * Exactly-once: commits the partition's transaction between batches. Waits until every delivered
    * message finished (its emits acknowledged), sends the buffered table writes into the transaction,
    * adds the input offsets and commits; then applies the writes to local storage, which so only ever
@@ -303,13 +282,13 @@ export class PartitionProcessor {
   private async commitNow(): Promise<void> {
     const transaction = this.transaction;
     if (!transaction) throw new StateError(`group "${this.group}": partition ${this.partition} has no transaction (not exactly-once)`);
-    const idle = Promise.all([...this.trackers.values()].map((t) => t.whenIdle())).then(() => true);
+    const idle = this.commits.whenIdle().then(() => true);
     if (!(await Promise.race([idle, (this.deps.failed ?? NEVER).then(() => false)]))) return;
     const writes = this.writes;
     const sent = writes ? await writes.sendForCommit() : undefined;
-    const offsets = this.committableOffsets();
+    const offsets = this.commits.committableOffsets();
     if (!(await transaction.commit(offsets))) return;
-    this.markCommitted(offsets);
+    this.commits.markCommitted(offsets);
     if (!sent || !writes) return;
     try {
       await writes.applyCommitted(sent);
@@ -324,13 +303,6 @@ export class PartitionProcessor {
   /** Exactly-once: aborts an open transaction and disconnects the partition's producer. */
   async closeTransaction(): Promise<void> {
     await this.transaction?.close();
-  }
-
-  /** Records offsets as committed (after the consumer acknowledged the commit). */
-  markCommitted(offsets: readonly TopicPartitionOffset[]): void {
-    for (const o of offsets) {
-      if (o.partition === this.partition && o.offset > (this.committed.get(o.topic) ?? -1)) this.committed.set(o.topic, o.offset);
-    }
   }
 
   /**
@@ -356,8 +328,8 @@ export class PartitionProcessor {
       await Promise.race([this.exclusiveTail, interrupted]);
       // Writes that miss the deadline wait in the buffer; the commit ticks go on and send them.
       this.writes?.flush(deadline(mode.notAfter));
-      const idle = Promise.all([...this.trackers.values()].map((t) => t.whenIdle()));
-      const slow = onSlow && setInterval(() => onSlow(this.heldCounts()), 10_000);
+      const idle = this.commits.whenIdle();
+      const slow = onSlow && setInterval(() => onSlow(this.commits.heldCounts()), 10_000);
       try {
         await Promise.race([idle, interrupted]);
       } finally {
@@ -370,12 +342,6 @@ export class PartitionProcessor {
       await this.output.flush().catch(() => undefined);
     }
     await this.writes?.settled();
-  }
-
-  private heldCounts(): Record<string, number> {
-    const out: Record<string, number> = {};
-    for (const [topic, tracker] of this.trackers) if (tracker.held > 0) out[topic] = tracker.held;
-    return out;
   }
 
   /** The group table value of a key of this partition, including buffered writes. */
@@ -438,13 +404,7 @@ export class PartitionProcessor {
     const joined: Record<string, ReturnType<PartitionTable['stats']>> = {};
     for (const [topic, table] of this.deps.joined) joined[topic] = table.stats();
     let table: PartitionProcessorStats['table'];
-    if (this.deps.table) {
-      const base = this.deps.table.stats();
-      const writes = this.writes;
-      table = writes
-        ? { ...base, writes: base.writes + writes.writes, recovery: { ...base.recovery, offset: Math.max(base.recovery.offset, writes.appliedOffset) } }
-        : base;
-    }
+    if (this.deps.table) table = this.deps.table.stats();
     return { table, joined, input: snapshotAll(this.inputStats), output: snapshotAll(this.effects.outputStats) };
   }
 

@@ -1,9 +1,13 @@
-import { BatchSendError, GokaError, WriteExpiredError, type KeyCodec, type ProduceResult, type ProducerRecord, type Storage, type StorageBatchOp } from '@goka-ts/api';
+import { BatchSendError, GokaError, WriteExpiredError, type KeyCodec, type ProduceResult, type ProducerRecord, type StorageBatchOp } from '@goka-ts/api';
 import { firstFailedRecord } from '../errors/batch_failure';
 import { describeError } from '../errors/describe_error';
 import type { EffectHolder } from '../processor/effect_holder';
 import { printableKey, utf8Keys } from '../codecs/key_codecs';
 import type { RecordSender } from '../processor/partition_transaction';
+import type { PartitionTable } from './partition_table';
+
+/** What the buffer writes through: the group table partition, which applies the writes and counts them. */
+export type TableWriteTarget = Pick<PartitionTable, 'applyWrites' | 'recordWrites'>;
 
 interface OverlayEntry {
   /** Encoded value; `null` for a delete. Rewritten in place by later writes of the same generation. */
@@ -61,18 +65,14 @@ export class TableWriteBuffer {
   private inFlightGenerations = 0;
   /** Table records sent (after coalescing). */
   sentRecords = 0;
-  /** Table writes requested by callbacks (before coalescing). */
-  writes = 0;
   /** Generations put back because their writes could not be sent before their deadline. */
   requeued = 0;
-  /** Highest table offset applied to local storage by this buffer, or -1. */
-  appliedOffset = -1;
 
   constructor(
     private readonly topic: string,
     private readonly partition: number,
     private readonly producer: RecordSender,
-    private readonly storage: Storage,
+    private readonly table: TableWriteTarget,
     private readonly maxBuffered: number,
     /**
      * Called instead of flushing when a generation reaches `maxBuffered` keys, so the owner can send
@@ -126,7 +126,7 @@ export class TableWriteBuffer {
     if (entry !== undefined && entry.generation === gen.id) entry.value = value;
     else this.overlay.set(key, { value, generation: gen.id });
     gen.writes.set(key, value);
-    this.writes++;
+    this.table.recordWrites(1);
     if (!this.transactional && holder.writeGeneration !== gen.id) {
       holder.writeGeneration = gen.id;
       const scope = holder.holdScope;
@@ -190,13 +190,12 @@ export class TableWriteBuffer {
       for (const [key, value] of gen.writes) ops.push(value === null ? { type: 'del', key } : { type: 'put', key, value });
       if (ops.length > 0) {
         try {
-          await this.storage.writeBatch(ops, maxOffset);
+          await this.table.applyWrites(ops, maxOffset);
         } catch (error) {
           this.broken = true;
           gen.holders[0].effectFailed(`applying writes to the local storage of "${this.topic}" partition ${this.partition} failed`, error);
           return;
         }
-        this.appliedOffset = maxOffset;
       }
       this.inFlightGenerations--;
       this.appliedNotPruned.push(gen);
@@ -231,8 +230,7 @@ export class TableWriteBuffer {
   async applyCommitted(sent: SentGeneration): Promise<void> {
     const ops: StorageBatchOp[] = [];
     for (const [key, value] of sent.generation.writes) ops.push(value === null ? { type: 'del', key } : { type: 'put', key, value });
-    await this.storage.writeBatch(ops, sent.maxOffset);
-    this.appliedOffset = sent.maxOffset;
+    await this.table.applyWrites(ops, sent.maxOffset);
     this.appliedNotPruned.push(sent.generation);
   }
 

@@ -10,3 +10,4 @@ export { permanentJoinError } from './join_errors';
 export type { JoinErrorReader } from './join_errors';
 export { asError, mapClientError } from './error_mapping';
 export type { ClientErrorReader, ErrorContext } from './error_mapping';
+export { waitForTopicConfig } from './topic_config_wait';

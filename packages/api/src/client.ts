@@ -332,7 +332,7 @@ export interface Admin {
   describeTopic(topic: string): Promise<TopicDescription | undefined>;
   /** Creates a topic and waits until it is usable. Rejects if it exists. */
   createTopic(spec: TopicSpec): Promise<void>;
-  /** Sets (incrementally) configs of an existing topic. */
+  /** Sets (incrementally) configs of an existing topic; resolves once `describeTopic` shows them. */
   alterTopicConfig(topic: string, config: Readonly<Record<string, string>>): Promise<void>;
   deleteTopic(topic: string): Promise<void>;
   /** Rejects with {@link UnknownTopicError} for a missing topic. */

@@ -2,6 +2,7 @@ import {
   GokaError, KafkaConnectionError, StateError, TopicExistsError, UnknownTopicError,
   type Admin, type GroupDescription, type PartitionOffsets, type TopicDescription, type TopicPartitionOffset, type TopicSpec,
 } from '@goka-ts/api';
+import { waitForTopicConfig } from '@goka-ts/adapter-kit';
 import type { BrokerTarget } from './config_protocol/broker_request';
 import { alterTopicConfigs, describeTopicConfigs } from './config_protocol/topic_configs';
 import { Code, codeOf, toGokaError } from './errors';
@@ -175,6 +176,7 @@ export class ConfluentAdmin implements Admin {
     const target = this.configTarget(topic);
     this.admin();
     await alterTopicConfigs(target, topic, config);
+    await waitForTopicConfig('confluent admin', topic, config, async () => (await this.describeTopic(topic))?.config);
   }
 
   async deleteTopic(topic: string): Promise<void> {

@@ -1,5 +1,6 @@
 import { GokaError, StateError, TopicExistsError, UnknownTopicError } from '@goka-ts/api';
 import type { Admin, GroupDescription, PartitionOffsets, TopicDescription, TopicPartitionOffset, TopicSpec } from '@goka-ts/api';
+import { waitForTopicConfig } from '@goka-ts/adapter-kit';
 import { ConfigResourceTypes, type Admin as KafkaJsAdmin, type Kafka } from 'kafkajs';
 import { ClusterOps, type TopicInfo } from './cluster_ops';
 import { isUnknownTopic, toGokaError } from './errors';
@@ -113,6 +114,7 @@ export class KafkajsAdmin implements Admin {
     } catch (err) {
       throw this.error(err, `alter configs of "${topic}"`, topic);
     }
+    await waitForTopicConfig('kafkajs admin', topic, config, async () => (await this.describeTopic(topic))?.config);
   }
 
   async deleteTopic(topic: string): Promise<void> {

@@ -2,6 +2,7 @@ import { GokaError, StateError, TopicExistsError, UnknownTopicError } from '@gok
 import type {
   Admin, GroupDescription, PartitionOffsets, TopicDescription, TopicPartitionOffset, TopicSpec,
 } from '@goka-ts/api';
+import { waitForTopicConfig } from '@goka-ts/adapter-kit';
 import { Admin as PltAdmin, ConfigResourceTypes, FetchIsolationLevels, IncrementalAlterConfigOperationTypes, ListOffsetTimestamps } from '@platformatic/kafka';
 import { topicInfo, type TopicInfo } from './cluster';
 import { hasProtocolError, isUnknownTopic, toGokaError } from './errors';
@@ -102,6 +103,7 @@ export class PlatformaticAdmin implements Admin {
     } catch (err) {
       throw this.error(err, `alter configs of "${topic}"`, topic);
     }
+    await waitForTopicConfig('platformatic admin', topic, config, async () => (await this.describeTopic(topic))?.config);
   }
 
   async deleteTopic(topic: string): Promise<void> {

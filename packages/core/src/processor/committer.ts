@@ -1,5 +1,6 @@
 import type { GroupConsumer, Logger, TopicPartitionOffset } from '@goka-ts/api';
 import type { CommitTracker } from './commit_tracker';
+import type { CommitHost, Guarantee } from './guarantee';
 import { MembershipLease, NO_DEADLINE } from './membership_lease';
 
 const RESOLVED = Promise.resolve();
@@ -67,14 +68,15 @@ export interface CommittingPartition {
   hasPendingWrites(): boolean;
   /** Sends the buffered table writes; none may leave the process after `notAfter`. */
   flushWrites(notAfter?: number): void;
-  /** Exactly-once: commits the partition's transaction between batches. */
-  commitTransaction(): Promise<void>;
+  /** Commits what the guarantee commits per partition (exactly-once: its transaction), in the partition's turn between batches. */
+  commitInTurn(): Promise<void>;
 }
 
 export interface CommitterDeps {
   readonly group: string;
   readonly sessionTimeoutMs: number | undefined;
-  readonly exactlyOnce: boolean;
+  /** The run's processing guarantee: how a commit happens. */
+  readonly guarantee: Guarantee;
   readonly logger: Logger;
   /** The partitions the run processes now. */
   partitions(): Iterable<CommittingPartition>;
@@ -94,9 +96,17 @@ export class Committer {
   private chain: Promise<void> = RESOLVED;
   private tickRunning = false;
   private readonly lease: MembershipLease;
+  /** The committer as the guarantee's commit sees it. */
+  private readonly host: CommitHost;
 
   constructor(private readonly deps: CommitterDeps) {
     this.lease = new MembershipLease(deps.group, deps.sessionTimeoutMs, deps.logger);
+    this.host = {
+      logger: deps.logger,
+      consumer: () => deps.consumer(),
+      failed: () => deps.failed(),
+      commitOffsets: (consumer, pps, offsets) => this.commitOffsets(consumer, pps, offsets),
+    };
   }
 
   /** The commit interval's tick (and a full write buffer's request): commits and sends buffered writes, once at a time. */
@@ -109,32 +119,11 @@ export class Committer {
   }
 
   /**
-   * Commits the finished prefix of every (or the given) partition; with `flush`, then sends the
-   * buffered table writes.
-   *
-   * Table writes go out only after a commit succeeded: the commit proves this instance is still the
-   * group member owning the partitions (Kafka rejects commits of members it no longer knows). A member
-   * that was paused past its session (a long GC or blocked event loop, a frozen VM, SIGSTOP) has been
-   * replaced meanwhile; sending its buffered writes would overwrite the new owner's newer table values
-   * with older ones and lose counts. With writes waiting, the commit includes every partition's
-   * position even when it did not advance, so there is always something to commit.
+   * Commits the finished work of every (or the given) partition the way the guarantee does; with
+   * `flush`, sends buffered table writes too. One commit at a time, in order.
    */
   commit(flush: boolean, only: readonly CommittingPartition[] | undefined): Promise<void> {
-    if (this.deps.exactlyOnce) return this.commitTransactions(only);
-    const run = this.chain.then(async () => {
-      const consumer = this.deps.consumer();
-      const pps = only ?? [...this.deps.partitions()];
-      const flushing = flush && !this.deps.failed() ? pps.filter((pp) => pp.hasPendingWrites()) : [];
-      const offsets: TopicPartitionOffset[] = [];
-      for (const pp of pps) offsets.push(...(flushing.length > 0 ? pp.commits.positionOffsets() : pp.commits.committableOffsets()));
-      // Writes of visits on partitions that never delivered a message have no offset to prove membership with.
-      const proof = offsets.length > 0 && consumer ? await this.commitOffsets(consumer, pps, offsets) : NO_DEADLINE;
-      if (proof === undefined) {
-        if (flushing.length > 0) this.deps.logger.warn('table writes held back until a commit confirms this instance still owns its partitions');
-        return;
-      }
-      for (const pp of flushing) pp.flushWrites(proof);
-    });
+    const run = this.chain.then(() => this.deps.guarantee.commit(flush, only ?? [...this.deps.partitions()], this.host));
     this.chain = run.catch(() => undefined);
     return run;
   }
@@ -154,16 +143,6 @@ export class Committer {
       () => undefined,
       () => undefined,
     );
-    return run;
-  }
-
-  /** Exactly-once: commits the transaction of every (or the given) partition, partitions in parallel. */
-  private commitTransactions(only: readonly CommittingPartition[] | undefined): Promise<void> {
-    const run = this.chain.then(async () => {
-      if (this.deps.failed()) return;
-      await Promise.all((only ?? [...this.deps.partitions()]).map((pp) => pp.commitTransaction()));
-    });
-    this.chain = run.catch(() => undefined);
     return run;
   }
 

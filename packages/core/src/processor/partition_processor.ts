@@ -1,4 +1,4 @@
-import { GokaError, MessageError, StateError, StorageError } from '@goka-ts/api';
+import { GokaError, MessageError, StateError } from '@goka-ts/api';
 import type { Codec, KafkaMessage, MessageBatch, PartitionProcessorStats, Producer } from '@goka-ts/api';
 import { CommitTracker } from './commit_tracker';
 import { PartitionCommits } from './committer';
@@ -11,7 +11,9 @@ import { OutputBatch } from './output_batch';
 import type { GraphInput, GroupGraph, VisitorHandler } from '../graph/graph';
 import type { PartitionTable } from '../table/partition_table';
 import type { ResolvedProcessorOptions } from './processor_options';
-import type { PartitionTransaction, RecordSender } from './partition_transaction';
+import type { RecordSender } from './partition_transaction';
+import { AtLeastOncePartition } from './at_least_once';
+import type { PartitionCommitState, PartitionGuarantee } from './guarantee';
 import { InputCounters, snapshotAll } from './processor_stats';
 import type { DeadLetterLimits } from '../errors/dead_letter_fit';
 import { decodeTableValue } from '../table/table_decode_error';
@@ -23,17 +25,8 @@ export interface PartitionProcessorDeps {
   readonly partition: number;
   readonly options: ResolvedProcessorOptions;
   readonly producer: Producer;
-  /**
-   * Exactly-once: the partition's transaction, which then carries every record the partition sends
-   * (table writes, emits, loopbacks) and its input offsets, instead of `producer` and consumer commits.
-   */
-  readonly transaction?: PartitionTransaction;
-  /**
-   * Exactly-once: the committed input offsets read right after the transaction fenced the previous
-   * owner. Messages below them were committed by that owner's last transaction; a client that
-   * resolved its start offsets before the fencing may still deliver them, and they are dropped.
-   */
-  readonly resumeFrom?: ReadonlyMap<string, number>;
+  /** The partition's side of the processing guarantee; at-least-once through `producer` when not given. */
+  readonly guarantee?: PartitionGuarantee;
   /** The recovered group table partition (when the group persists). */
   readonly table: PartitionTable | undefined;
   /** Joined table partitions, recovered and following. */
@@ -57,7 +50,6 @@ export interface PartitionProcessorDeps {
 }
 
 const EMPTY = Buffer.alloc(0);
-const NEVER = new Promise<never>(() => undefined);
 
 /**
  * Runs the group's callbacks for one partition number (of every input topic and the loop), owns the
@@ -71,9 +63,9 @@ export class PartitionProcessor {
   private readonly producer: RecordSender;
   /** Emits, loopbacks and dead letters, sent in one batch per run of callbacks. */
   private readonly output: OutputBatch;
-  private readonly transaction: PartitionTransaction | undefined;
-  /** Exactly-once: per input topic, the first offset not committed by the previous owner (dropped once passed). */
-  private resumeFrom: Map<string, number> | undefined;
+  private readonly guarantee: PartitionGuarantee;
+  /** What the guarantee's own commit of this partition works on. */
+  private readonly commitState: PartitionCommitState;
   private readonly deps: PartitionProcessorDeps;
   private readonly inputs = new Map<string, GraphInput>();
   private readonly trackers = new Map<string, CommitTracker>();
@@ -94,9 +86,8 @@ export class PartitionProcessor {
     this.group = deps.graph.group;
     this.partition = deps.partition;
     this.options = deps.options;
-    this.transaction = deps.transaction;
-    this.producer = deps.transaction ?? deps.producer;
-    this.resumeFrom = deps.resumeFrom && deps.resumeFrom.size > 0 ? new Map(deps.resumeFrom) : undefined;
+    this.guarantee = deps.guarantee ?? new AtLeastOncePartition(deps.producer);
+    this.producer = this.guarantee.sender;
     this.output = new OutputBatch(this.producer);
     this.failures = new FailedMessages({ ...deps, group: this.group, inputs: deps.graph.inputs, output: this.output, deadLetterTopics: deadLetterTopics(deps.graph, deps.options) });
     for (const input of deps.graph.inputs) {
@@ -120,11 +111,12 @@ export class PartitionProcessor {
             partition: deps.partition,
             keys,
           }),
-        deps.transaction !== undefined,
+        this.guarantee.writesHoldMessages,
         deps.graph.keyCodec,
       );
     }
     this.effects = new CallbackEffects({ ...deps, output: this.output, writes: this.writes });
+    this.commitState = { group: this.group, partition: deps.partition, commits: this.commits, writes: this.writes, failed: deps.failed };
   }
 
   /** Processes a batch after any running batch or visit of this partition. */
@@ -144,8 +136,7 @@ export class PartitionProcessor {
       this.deps.reportFailure(new GokaError(`group "${this.group}": the consumer delivered a batch of topic "${topic}", which is not an input of the group`));
       return;
     }
-    let messages = batch.messages;
-    if (this.resumeFrom) messages = this.dropCommitted(topic, messages);
+    const messages = this.guarantee.admit(topic, batch.messages);
     const n = messages.length;
     const stats = this.inputStats.get(topic)!;
     if (n === 0) {
@@ -246,17 +237,6 @@ export class PartitionProcessor {
     return undefined;
   }
 
-  /** Exactly-once: drops messages that the previous owner's last transaction committed (see `resumeFrom`). */
-  private dropCommitted(topic: string, messages: MessageBatch['messages']): MessageBatch['messages'] {
-    const floor = this.resumeFrom!.get(topic);
-    if (floor === undefined || messages.length === 0) return messages;
-    if (messages[messages.length - 1].offset >= floor) {
-      this.resumeFrom!.delete(topic);
-      if (this.resumeFrom!.size === 0) this.resumeFrom = undefined;
-    }
-    return messages[0].offset >= floor ? messages : messages.filter((m) => m.offset >= floor);
-  }
-
   // --- commits, draining, reads -----------------------------------------------------------------
 
   /** Sends the buffered table writes (at the commit interval); none may leave the process after `notAfter` (see TableWriteBuffer.flush). */
@@ -269,40 +249,9 @@ export class PartitionProcessor {
     return this.writes?.hasPending ?? false;
   }
 
-  /**
-   * Exactly-once: commits the partition's transaction between batches. Waits until every delivered
-   * message finished (its emits acknowledged), sends the buffered table writes into the transaction,
-   * adds the input offsets and commits; then applies the writes to local storage, which so only ever
-   * holds committed state. A failure of the processor ends the wait: nothing is committed then.
-   */
-  commitTransaction(): Promise<void> {
-    return this.exclusive(() => this.commitNow());
-  }
-
-  private async commitNow(): Promise<void> {
-    const transaction = this.transaction;
-    if (!transaction) throw new StateError(`group "${this.group}": partition ${this.partition} has no transaction (not exactly-once)`);
-    const idle = this.commits.whenIdle().then(() => true);
-    if (!(await Promise.race([idle, (this.deps.failed ?? NEVER).then(() => false)]))) return;
-    const writes = this.writes;
-    const sent = writes ? await writes.sendForCommit() : undefined;
-    const offsets = this.commits.committableOffsets();
-    if (!(await transaction.commit(offsets))) return;
-    this.commits.markCommitted(offsets);
-    if (!sent || !writes) return;
-    try {
-      await writes.applyCommitted(sent);
-    } catch (error) {
-      throw new StorageError(
-        `group "${this.group}", partition ${this.partition}: applying committed table writes to local storage failed (the table recovers them from Kafka after a restart): ${describeError(error)}`,
-        { cause: error },
-      );
-    }
-  }
-
-  /** Exactly-once: aborts an open transaction and disconnects the partition's producer. */
-  async closeTransaction(): Promise<void> {
-    await this.transaction?.close();
+  /** Commits what the guarantee commits per partition (exactly-once: its transaction), between batches. */
+  commitInTurn(): Promise<void> {
+    return this.exclusive(() => this.guarantee.commit(this.commitState));
   }
 
   /**
@@ -366,7 +315,7 @@ export class PartitionProcessor {
       const writes = this.writes;
       if (!table || !writes) throw new StateError(`group "${this.group}" has no table to visit`);
       // Apply everything buffered first, so iterating storage sees every key.
-      if (this.transaction) await this.commitNow();
+      await this.guarantee.commit(this.commitState);
       writes.flush();
       await writes.settled();
       writes.prune();

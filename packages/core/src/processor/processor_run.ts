@@ -6,6 +6,7 @@ import { describeError } from '../errors/describe_error';
 import type { GroupGraph } from '../graph/graph';
 import { TopicManager } from '../topics/topic_manager';
 import { Committer } from './committer';
+import { guaranteeFor } from './guarantee';
 import type { PartitionProcessor } from './partition_processor';
 import type { ResolvedProcessorOptions } from './processor_options';
 import { Rebalance, type RebalanceRun } from './rebalance';
@@ -62,10 +63,12 @@ export class ProcessorRun {
     this.logger = hooks.logger;
     this.haltPromise = new Promise((resolve) => (this.signalHalt = resolve));
     this.failedPromise = new Promise((resolve) => (this.signalFailed = resolve));
+    // Chosen once: nothing below asks which guarantee is in force.
+    const guarantee = guaranteeFor(options);
     this.committer = new Committer({
       group: graph.group,
       sessionTimeoutMs: options.consumer.sessionTimeoutMs,
-      exactlyOnce: options.guarantee === 'exactly-once',
+      guarantee,
       logger: this.logger,
       partitions: () => this.rebalance.partitions.values(),
       consumer: () => this.consumer,
@@ -109,6 +112,7 @@ export class ProcessorRun {
       lookups: this.views,
       topicPartitions: this.topicPartitions,
       deadLetterLimits: hooks.deadLetterLimits,
+      guarantee,
     });
   }
 

@@ -1,16 +1,14 @@
 import { GokaError, type Admin, type ComponentState, type GroupConsumer, type Logger, type Producer } from '@goka-ts/api';
 import { describeError } from '../errors/describe_error';
 import type { DeadLetterLimits } from '../errors/dead_letter_fit';
-import { isTransientFailure } from '../errors/transient';
 import type { GroupGraph } from '../graph/graph';
 import { PartitionTable } from '../table/partition_table';
 import { StandbyTables } from '../table/standby_tables';
 import { followersOf, recoverFollowers, TableFollower, type PartitionTables } from '../table/table_follower';
 import type { LookupSource } from './callback_effects';
 import type { Committer } from './committer';
-import { NO_DEADLINE } from './membership_lease';
+import type { Guarantee, ReleaseHost } from './guarantee';
 import { PartitionProcessor } from './partition_processor';
-import { PartitionTransaction } from './partition_transaction';
 import type { ResolvedProcessorOptions } from './processor_options';
 
 /** What rebalancing needs of the run it belongs to: its clients, its failure and stop state. */
@@ -43,6 +41,8 @@ export interface RebalanceDeps {
   /** Partition counts of the output, loop and dead-letter topics. */
   readonly topicPartitions: ReadonlyMap<string, number>;
   readonly deadLetterLimits: DeadLetterLimits;
+  /** The run's processing guarantee: what happens at assignment, start and close of a partition. */
+  readonly guarantee: Guarantee;
 }
 
 /**
@@ -55,8 +55,6 @@ export class Rebalance {
   /** Table partitions held but not owned: recovered ahead, hot standby, or kept from a revocation. */
   readonly standby: StandbyTables;
   private readonly tables = new Map<number, PartitionTables>();
-  /** Exactly-once: connected transactions of assigned partitions not started yet, with their resume offsets. */
-  private readonly fenced = new Map<number, { transaction: PartitionTransaction; resumeFrom: Map<string, number> }>();
   /** The recovery of an assignment in progress, which a revocation may stop. */
   private recovering: { readonly partitions: ReadonlySet<number>; readonly abort: AbortController; readonly done: Promise<void> } | undefined;
   private readonly graph: GroupGraph;
@@ -64,7 +62,9 @@ export class Rebalance {
   private readonly logger: Logger;
   private readonly run: RebalanceRun;
   private readonly committer: Committer;
-  private readonly exactlyOnce: boolean;
+  private readonly guarantee: Guarantee;
+  /** Rebalancing as the guarantee's close sees it. */
+  private readonly releaseHost: ReleaseHost;
 
   constructor(private readonly deps: RebalanceDeps) {
     this.graph = deps.graph;
@@ -72,13 +72,25 @@ export class Rebalance {
     this.logger = deps.logger;
     this.run = deps.run;
     this.committer = deps.committer;
-    this.exactlyOnce = deps.options.guarantee === 'exactly-once';
+    this.guarantee = deps.guarantee;
     this.standby = new StandbyTables((p) => this.createTables(p));
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const self = this;
+    this.releaseHost = {
+      logger: this.logger,
+      partitions: this.partitions,
+      get failed() {
+        return self.run.failed;
+      },
+      failedPromise: this.run.failedPromise,
+      committer: this.committer,
+      releaseTables: (partition) => this.releaseTables(partition),
+    };
   }
 
   /** Closes every partition the consumer never revoked (it failed, or closed without revoking). */
   closeAll(): Promise<void> {
-    return this.closePartitions([...new Set([...this.partitions.keys(), ...this.tables.keys(), ...this.fenced.keys()])], false);
+    return this.closePartitions([...new Set([...this.partitions.keys(), ...this.tables.keys(), ...this.guarantee.held()])], false);
   }
 
   /** The group table and joined tables of one partition, following their topics. */
@@ -110,10 +122,8 @@ export class Rebalance {
     this.logger.info('partitions assigned', { partitions: [...partitions] });
     this.run.setState('recovering');
     const fresh = partitions.filter((p) => !this.partitions.has(p) && !this.tables.has(p));
-    if (this.exactlyOnce) {
-      await this.fence(fresh);
-      if (this.run.halted) return;
-    }
+    await this.guarantee.assign(fresh, { group: this.graph.group, inputs: this.graph.inputs.map((i) => i.topic), options: this.options, admin: this.run.admin, consumer: this.run.consumer });
+    if (this.run.halted) return;
     const followers: TableFollower[] = [];
     for (const partition of fresh) {
       let tables = this.standby.take(partition);
@@ -141,37 +151,9 @@ export class Rebalance {
     }
   }
 
-  /**
-   * Exactly-once: connects the transactional producer of every newly assigned partition, which
-   * fences the partition's previous owner and ends its open transaction, then reads the committed
-   * input offsets. Only after that is the table recovered: the previous owner can no longer add to it.
-   */
-  private async fence(partitions: readonly number[]): Promise<void> {
-    const group = this.graph.group;
-    const created = partitions.map((partition) => {
-      const transactionalId = `${this.options.transactionalIdPrefix}${group}-${partition}`;
-      const producer = this.options.client.transactionalProducer({ ...this.options.producer, transactionalId, transactionTimeoutMs: this.options.transactionTimeoutMs });
-      const transaction = new PartitionTransaction(transactionalId, producer, { groupId: group, consumer: this.run.consumer });
-      this.fenced.set(partition, { transaction, resumeFrom: new Map() });
-      return transaction;
-    });
-    await Promise.all(created.map((t) => t.connect()));
-    const admin = this.run.admin!;
-    const topics = this.graph.inputs.map((i) => i.topic);
-    const committed = await Promise.all(topics.map((topic) => admin.committedOffsets(group, topic)));
-    for (const offsets of committed) {
-      for (const o of offsets) {
-        const entry = this.fenced.get(o.partition);
-        if (entry && o.offset >= 0) entry.resumeFrom.set(o.topic, o.offset);
-      }
-    }
-  }
-
   /** Joined tables keep following; the partition's processor starts. */
   private startPartition(partition: number, tables: PartitionTables): void {
     for (const follower of tables.joined.values()) follower.follow();
-    const fenced = this.fenced.get(partition);
-    this.fenced.delete(partition);
     this.partitions.set(
       partition,
       new PartitionProcessor({
@@ -179,8 +161,7 @@ export class Rebalance {
         partition,
         options: this.options,
         producer: this.run.producer!,
-        transaction: fenced?.transaction,
-        resumeFrom: fenced?.resumeFrom,
+        guarantee: this.guarantee.partition(partition, this.run.producer!),
         failed: this.run.failedPromise,
         table: tables.table?.table,
         joined: new Map([...tables.joined].map(([topic, f]) => [topic, f.table])),
@@ -231,79 +212,22 @@ export class Rebalance {
   }
 
   /**
-   * Drains, commits and closes partitions. Gracefully (not failed) every started message finishes
-   * first; after a failure only acknowledged work is committed. The tables stay open as standby
-   * open and follow.
+   * Drains, commits and closes partitions, as the guarantee does. Gracefully (not failed) every
+   * started message finishes first; after a failure only acknowledged work is committed. The tables
+   * stay open as standby and follow.
    */
-  private async closePartitions(partitions: readonly number[], commit: boolean): Promise<void> {
-    if (this.exactlyOnce) return this.closeTransactionalPartitions(partitions, commit);
-    const owned = partitions.map((p) => this.partitions.get(p)).filter((pp): pp is PartitionProcessor => pp !== undefined);
-    // Whether this instance still is the group member that owns them: if not (its session expired,
-    // e.g. after a pause longer than the session timeout), another member may be writing the table
-    // already, and the buffered writes, computed from older values, must not overwrite its newer ones.
-    const proof = commit && !this.run.failed && owned.length > 0 ? await this.committer.confirmMembership(owned) : NO_DEADLINE;
-    const lost = proof === undefined;
-    if (lost) {
-      this.logger.warn('partitions were lost to another member: their unsent table writes are dropped, their uncommitted messages will be processed again', {
-        partitions: owned.map((pp) => pp.partition),
-      });
-    }
-    await Promise.all(
-      partitions.map(async (partition) => {
-        const pp = this.partitions.get(partition);
-        if (pp) {
-          await pp.drain({ graceful: !this.run.failed, flush: commit, discard: lost, notAfter: proof }, this.run.failedPromise, (held) =>
-            this.logger.warn('still waiting for messages to finish before the partition can be released (a deferred commit not called?)', { partition, held }),
-          );
-          if (commit && !lost) await this.committer.commit(false, [pp]);
-          this.partitions.delete(partition);
-        }
-        const tables = this.tables.get(partition);
-        this.tables.delete(partition);
-        if (!tables) return;
-        // Kept (hot standby: following) in case the partition comes back, as it usually does with
-        // eager rebalancing: it then recovers only what was written meanwhile.
-        if (!this.run.halted) await this.standby.give(partition, tables, this.options.hotStandby);
-        else await Promise.all(followersOf(tables).map((f) => f.close()));
-      }),
-    );
+  private closePartitions(partitions: readonly number[], commit: boolean): Promise<void> {
+    return this.guarantee.close(partitions, commit, this.releaseHost);
   }
 
-  /**
-   * Exactly-once: drains, commits the last transaction (gracefully, not after a failure) and closes
-   * the partitions' producers, aborting whatever is still open. No membership proof is needed: a
-   * member that lost a partition finds its commit fenced by the new owner's producer.
-   */
-  private async closeTransactionalPartitions(partitions: readonly number[], commit: boolean): Promise<void> {
-    await Promise.all(
-      partitions.map(async (partition) => {
-        const pp = this.partitions.get(partition);
-        if (pp) {
-          const graceful = !this.run.failed;
-          await pp.drain({ graceful, flush: false }, this.run.failedPromise, (held) =>
-            this.logger.warn('still waiting for messages to finish before the partition can be released (a deferred commit not called?)', { partition, held }),
-          );
-          if (commit && graceful) {
-            try {
-              await this.committer.commit(false, [pp]);
-            } catch (error) {
-              if (!isTransientFailure(error)) throw error;
-              // Fenced or aborted while giving the partition away: its new owner processes the rest.
-              this.logger.warn('the last transaction of a revoked partition did not commit; its new owner processes that input again', { partition, error: describeError(error) });
-            }
-          }
-          this.partitions.delete(partition);
-          await pp.closeTransaction();
-        }
-        const fenced = this.fenced.get(partition);
-        this.fenced.delete(partition);
-        await fenced?.transaction.close();
-        const tables = this.tables.get(partition);
-        this.tables.delete(partition);
-        if (!tables) return;
-        if (!this.run.halted) await this.standby.give(partition, tables, this.options.hotStandby);
-        else await Promise.all(followersOf(tables).map((f) => f.close()));
-      }),
-    );
+  /** Hands a closed partition's tables to standby, or closes them when the run halted. */
+  private async releaseTables(partition: number): Promise<void> {
+    const tables = this.tables.get(partition);
+    this.tables.delete(partition);
+    if (!tables) return;
+    // Kept (hot standby: following) in case the partition comes back, as it usually does with
+    // eager rebalancing: it then recovers only what was written meanwhile.
+    if (!this.run.halted) await this.standby.give(partition, tables, this.options.hotStandby);
+    else await Promise.all(followersOf(tables).map((f) => f.close()));
   }
 }

@@ -49,7 +49,7 @@ interface Generation {
  *   covering it is durable in Kafka.
  * Generations are applied in order, so the stored table offset never runs ahead of applied writes.
  *
- * In exactly-once mode (`transactional`) messages are not held: the partition's transaction commits
+ * When writes do not hold their messages (exactly-once: `holdsMessages` false), the partition's transaction commits
  * their offsets together with the writes. {@link sendForCommit} sends a generation into the open
  * transaction and {@link applyCommitted} applies it once the transaction committed, so local storage
  * only ever holds committed data and an aborted transaction leaves nothing to roll back.
@@ -81,7 +81,12 @@ export class TableWriteBuffer {
     private readonly onFull?: () => void,
     /** Told when a generation went back into the buffer because its records missed their deadline. */
     private readonly onRequeue?: (keys: number) => void,
-    private readonly transactional = false,
+    /**
+     * Whether a write holds its message until applied, its generation sent by {@link flush} and
+     * requeued when it expires (at-least-once); otherwise generations leave with the partition's
+     * transaction commit (see {@link sendForCommit}).
+     */
+    private readonly holdsMessages = true,
     /** Turns the buffered keys into the record keys (the group's key codec). */
     private readonly keyCodec: KeyCodec = utf8Keys,
   ) {
@@ -127,7 +132,7 @@ export class TableWriteBuffer {
     else this.overlay.set(key, { value, generation: gen.id });
     gen.writes.set(key, value);
     this.table.recordWrites(1);
-    if (!this.transactional && holder.writeGeneration !== gen.id) {
+    if (this.holdsMessages && holder.writeGeneration !== gen.id) {
       holder.writeGeneration = gen.id;
       const scope = holder.holdScope;
       const order = holder.holdOrder ?? 0;
@@ -152,7 +157,7 @@ export class TableWriteBuffer {
    */
   flush(notAfter?: number): void {
     // Exactly-once: generations leave only with the partition's commit (see sendForCommit).
-    if (this.transactional) return;
+    if (!this.holdsMessages) return;
     const gen = this.current;
     // A generation can hold messages without writes of its own: requeued ones whose keys a later
     // generation wrote again. It is applied (releasing them) in its turn all the same.

@@ -1,4 +1,4 @@
-import { GokaError, KafkaConnectionError, UnknownTopicError } from '@goka-ts/api';
+import { DecompressionError, GokaError, KafkaConnectionError, UnknownTopicError } from '@goka-ts/api';
 import { rdkafka } from './rdkafka';
 
 /** librdkafka error codes this adapter acts on (negative: local, positive: broker). */
@@ -22,6 +22,9 @@ export const Code = {
   TOPIC_ALREADY_EXISTS: 36,
   /** A record over librdkafka's `message.max.bytes` (local) or the broker's or topic's limit. */
   MSG_SIZE_TOO_LARGE: 10,
+  /** A fetched batch librdkafka could not parse (corrupt, bad CRC) or decompress. */
+  BAD_MSG: -199,
+  BAD_COMPRESSION: -198,
   RECORD_LIST_TOO_LARGE: 18,
 } as const;
 
@@ -77,4 +80,22 @@ export function toGokaError(err: unknown, what: string, context: { topic?: strin
     return new KafkaConnectionError(`${what}: Kafka did not answer${where}: ${describeRdError(err)}`, { cause: err });
   }
   return new GokaError(`${what}: ${describeRdError(err)}`, { cause: err });
+}
+
+/**
+ * A consume error for a batch librdkafka could not parse or decompress. librdkafka reports it once
+ * and then reads on past the batch, so passing it by as a warning would skip its records silently.
+ */
+export function isCorruptBatch(err: unknown): boolean {
+  const code = codeOf(err);
+  return code === Code.BAD_MSG || code === Code.BAD_COMPRESSION;
+}
+
+/**
+ * The error a reader or group consumer fails with for a corrupt batch. The binding's consume call
+ * passes on only the error code, so the partition is known only when the reader reads one
+ * (otherwise -1), and the offset and codec are not known (-1, `unknown`).
+ */
+export function corruptBatchError(err: unknown, topic: string, partitions: readonly number[]): DecompressionError {
+  return new DecompressionError(topic, partitions.length === 1 ? partitions[0]! : -1, -1, 'unknown', { cause: err });
 }

@@ -7,7 +7,7 @@ import { assignedPartitions, checkCoPartitioned } from './copartition_check';
 import { PendingCommits, type CommittedPartition } from './pending_commits';
 import { ConnectionWatch } from './connection_watch';
 import { ConsumeLoop } from './consume_loop';
-import { Code, codeName, codeOf, isUnknownTopic, toGokaError } from './errors';
+import { Code, codeName, codeOf, corruptBatchError, isCorruptBatch, isUnknownTopic, toGokaError } from './errors';
 import { instrument } from './instrumentation';
 import type { ResolvedOptions } from './options';
 import { BatchDispatcher, Flow } from './partition_flow';
@@ -258,6 +258,10 @@ export class ConfluentGroupConsumer implements GroupConsumer {
   }
 
   private onConsumeError(err: unknown): boolean {
+    if (isCorruptBatch(err)) {
+      this.fail(corruptBatchError(err, this.config.topics.length === 1 ? this.config.topics[0]! : this.config.topics.join('", "'), []));
+      return false;
+    }
     const permanent = joinFailure(err, this.config.groupId);
     if (permanent) {
       this.fail(permanent);

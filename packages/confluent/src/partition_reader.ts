@@ -4,7 +4,7 @@ import {
 } from '@goka-ts/api';
 import { ConnectionWatch } from './connection_watch';
 import { ConsumeLoop } from './consume_loop';
-import { Code, codeOf, isUnknownTopic, toGokaError } from './errors';
+import { Code, codeOf, corruptBatchError, isCorruptBatch, isUnknownTopic, toGokaError } from './errors';
 import { instrument } from './instrumentation';
 import type { ResolvedOptions } from './options';
 import { BatchDispatcher, Flow } from './partition_flow';
@@ -226,6 +226,10 @@ export class ConfluentPartitionReader implements PartitionReader {
   }
 
   private onConsumeError(err: unknown): boolean {
+    if (isCorruptBatch(err)) {
+      this.fail(corruptBatchError(err, this.config.topic, this.config.partitions.map((p) => p.partition)));
+      return false;
+    }
     if (isUnknownTopic(err)) {
       this.fail(new UnknownTopicError(this.config.topic, { cause: err, detail: 'read by a partition reader' }));
       return false;

@@ -1,15 +1,16 @@
-import { GokaError, KafkaConnectionError, TopicMismatchError, UnknownTopicError } from '@goka-ts/api';
+import { DecompressionError, GokaError, KafkaConnectionError, TopicMismatchError, UnknownTopicError } from '@goka-ts/api';
 import { ConfluentAdmin } from '../src/admin';
 import { assignedPartitions, checkCoPartitioned } from '../src/copartition_check';
 import { WireReader, WireWriter } from '../src/config_protocol/wire';
 import { PendingCommits } from '../src/pending_commits';
 import { ConnectionWatch } from '../src/connection_watch';
 import { DeliveryTracker, type Tracked } from '../src/delivery_tracker';
-import { codeName, toGokaError } from '../src/errors';
+import { Code, codeName, corruptBatchError, isCorruptBatch, toGokaError } from '../src/errors';
 import { NO_HEADERS, toKafkaMessage, toRdHeaders, wireBytes } from '../src/message';
 import { resolveOptions } from '../src/options';
 import { producerConfig } from '../src/producer_handle';
 import type { KafkaConsumer, LibrdKafkaError, Metadata } from '../src/rdkafka';
+import { rdkafka } from '../src/rdkafka';
 
 describe('delivery tracker', () => {
   test('drained waits for exactly the records tracked before it, whatever the completion order', async () => {
@@ -162,6 +163,23 @@ describe('errors and options', () => {
     expect(resolveOptions({ brokers: ['b:1'], onStatistics: () => undefined, producerConfig: { 'statistics.interval.ms': 100 } })
       .config['statistics.interval.ms']).toBeUndefined();
     expect(resolveOptions({ brokers: ['b:1'] }).config['statistics.interval.ms']).toBeUndefined();
+  });
+});
+
+describe('corrupt batches', () => {
+  it('are the binding\'s bad-message and bad-compression codes, and fail naming topic and partition', () => {
+    expect(Code.BAD_COMPRESSION).toBe(rdkafka.CODES.ERRORS.ERR__BAD_COMPRESSION);
+    expect(Code.BAD_MSG).toBe(rdkafka.CODES.ERRORS.ERR__BAD_MSG);
+    // What the binding's consume hands over: an error with librdkafka's code and its text, nothing else.
+    const err = Object.assign(new Error('Local: Invalid compressed data'), { code: -198, origin: 'local' });
+    expect(isCorruptBatch(err)).toBe(true);
+    expect(isCorruptBatch(Object.assign(new Error('Local: Broker transport failure'), { code: -195 }))).toBe(false);
+    const one = corruptBatchError(err, 'orders', [3]);
+    expect(one).toBeInstanceOf(DecompressionError);
+    expect(one).toMatchObject({ topic: 'orders', partition: 3, codec: 'unknown' });
+    expect(one.message).toContain('topic "orders", partition 3');
+    expect(one.message).toContain('Invalid compressed data');
+    expect(corruptBatchError(err, 'orders', [0, 1]).partition).toBe(-1);
   });
 });
 

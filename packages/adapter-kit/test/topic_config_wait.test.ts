@@ -2,7 +2,7 @@ import { waitForTopicConfig } from '../src/topic_config_wait';
 
 describe('waitForTopicConfig', () => {
   it('resolves once every set config shows, reading again while one is stale', async () => {
-    const answers = [{ 'cleanup.policy': 'compact' }, undefined, { 'cleanup.policy': 'compact,delete', 'retention.ms': '1' }];
+    const answers: Array<Record<string, string> | undefined> = [{ 'cleanup.policy': 'compact' }, undefined, { 'cleanup.policy': 'compact,delete', 'retention.ms': '1' }];
     let reads = 0;
     await waitForTopicConfig('test', 't', { 'cleanup.policy': 'compact,delete' }, async () => answers[reads++]);
     expect(reads).toBe(3);

@@ -139,6 +139,9 @@ export class CounterWorker {
 
   /** Sends SIGTERM and waits for a graceful stop: the processor stopped and the process exited with 0. */
   async terminate(timeoutMs = 30_000): Promise<void> {
+    // A worker still loading its modules has no SIGTERM handler yet and would die of the signal (a
+    // loaded CI machine saw it): its first state report comes after the handlers are installed.
+    await this.until('the worker reported its state before SIGTERM', (w) => w.state !== 'idle', timeoutMs);
     this.child.kill('SIGTERM');
     const exit = await Promise.race([this.exited, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), timeoutMs).unref())]);
     if (!exit) throw new Error(`${this.describe()} did not exit within ${timeoutMs} ms of SIGTERM`);

@@ -131,6 +131,10 @@ describe.each(ADAPTERS)('kill test: counter workers SIGKILLed under load (worker
     };
   }
 
+  // Twelve kills, each followed by bounded waits of up to a minute (a takeover, a recovery): jest's
+  // default of 120 s for the whole test ran out on a loaded machine while every wait was still in bounds.
+  const KILL_RUN_TIMEOUT_MS = 360_000;
+
   it('exactly-once: 12 kills, every table value and every output count exact', async () => {
     const result = await killRun('exactly-once', 12);
     expect(result.kills).toEqual({ random: 3, began: 3, 'before-commit': 3, 'after-commit': 3 });
@@ -139,14 +143,14 @@ describe.each(ADAPTERS)('kill test: counter workers SIGKILLed under load (worker
     expect(result.table).toEqual(result.acked);
     expect(result.outputs).toEqual(result.acked);
     report(adapter, 'exactly-once', result);
-  });
+  }, KILL_RUN_TIMEOUT_MS);
 
   it('at-least-once: the same kills lose nothing; duplicates are reported', async () => {
     const result = await killRun('at-least-once', 6);
     expect(lost(result.tableComparison)).toEqual(NOTHING_LOST);
     expect(lost(result.outputComparison)).toEqual(NOTHING_LOST);
     report(adapter, 'at-least-once', result);
-  });
+  }, KILL_RUN_TIMEOUT_MS);
 });
 
 /** One line per run on stdout: what the README's "Failures and recovery" numbers come from. */

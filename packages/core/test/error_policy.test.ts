@@ -63,7 +63,7 @@ async function setup(graph: GroupGraph, options: Partial<Omit<ProcessorOptions, 
   return { pp, producer, failures, logger };
 }
 
-const committed = (pp: PartitionProcessor) => Object.fromEntries(pp.commits.committableOffsets().map((o) => [o.topic, o.offset]));
+const committed = (pp: PartitionProcessor) => Object.fromEntries(pp.committableOffsets().map((o) => [o.topic, o.offset]));
 
 /** Sums `n` of the good messages into the table key `sum`; throws for negative `n`. */
 function summing(edge: Partial<{ onError: unknown; retries: unknown }> = {}, handler?: (ctx: any, msg: Msg) => void) {

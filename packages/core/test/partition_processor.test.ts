@@ -64,7 +64,7 @@ const counter = () =>
     persist: int64Codec,
   });
 
-const committed = (pp: PartitionProcessor) => Object.fromEntries(pp.commits.committableOffsets().map((o) => [o.topic, o.offset]));
+const committed = (pp: PartitionProcessor) => Object.fromEntries(pp.committableOffsets().map((o) => [o.topic, o.offset]));
 
 describe('PartitionProcessor', () => {
   it('sees its own unacknowledged writes, coalesces them, and commits only after the table write is applied', async () => {

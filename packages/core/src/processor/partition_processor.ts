@@ -1,7 +1,6 @@
-import { GokaError, MessageError, StateError } from '@goka-ts/api';
-import type { Codec, KafkaMessage, MessageBatch, PartitionProcessorStats, Producer } from '@goka-ts/api';
+import { GokaError, MessageError, StateError, StorageError } from '@goka-ts/api';
+import type { Codec, KafkaMessage, MessageBatch, PartitionProcessorStats, Producer, TopicPartitionOffset } from '@goka-ts/api';
 import { CommitTracker } from './commit_tracker';
-import { PartitionCommits } from './committer';
 import { CallbackEffects, type LookupSource } from './callback_effects';
 import { ContextImpl } from './context_impl';
 import { deadLetterTopics } from '../errors/dead_letter';
@@ -11,9 +10,7 @@ import { OutputBatch } from './output_batch';
 import type { GraphInput, GroupGraph, VisitorHandler } from '../graph/graph';
 import type { PartitionTable } from '../table/partition_table';
 import type { ResolvedProcessorOptions } from './processor_options';
-import type { RecordSender } from './partition_transaction';
-import { AtLeastOncePartition } from './at_least_once';
-import type { PartitionCommitState, PartitionGuarantee } from './guarantee';
+import type { PartitionTransaction, RecordSender } from './partition_transaction';
 import { InputCounters, snapshotAll } from './processor_stats';
 import type { DeadLetterLimits } from '../errors/dead_letter_fit';
 import { decodeTableValue } from '../table/table_decode_error';
@@ -25,8 +22,17 @@ export interface PartitionProcessorDeps {
   readonly partition: number;
   readonly options: ResolvedProcessorOptions;
   readonly producer: Producer;
-  /** The partition's side of the processing guarantee; at-least-once through `producer` when not given. */
-  readonly guarantee?: PartitionGuarantee;
+  /**
+   * Exactly-once: the partition's transaction, which then carries every record the partition sends
+   * (table writes, emits, loopbacks) and its input offsets, instead of `producer` and consumer commits.
+   */
+  readonly transaction?: PartitionTransaction;
+  /**
+   * Exactly-once: the committed input offsets read right after the transaction fenced the previous
+   * owner. Messages below them were committed by that owner's last transaction; a client that
+   * resolved its start offsets before the fencing may still deliver them, and they are dropped.
+   */
+  readonly resumeFrom?: ReadonlyMap<string, number>;
   /** The recovered group table partition (when the group persists). */
   readonly table: PartitionTable | undefined;
   /** Joined table partitions, recovered and following. */
@@ -50,6 +56,7 @@ export interface PartitionProcessorDeps {
 }
 
 const EMPTY = Buffer.alloc(0);
+const NEVER = new Promise<never>(() => undefined);
 
 /**
  * Runs the group's callbacks for one partition number (of every input topic and the loop), owns the
@@ -63,14 +70,14 @@ export class PartitionProcessor {
   private readonly producer: RecordSender;
   /** Emits, loopbacks and dead letters, sent in one batch per run of callbacks. */
   private readonly output: OutputBatch;
-  private readonly guarantee: PartitionGuarantee;
-  /** What the guarantee's own commit of this partition works on. */
-  private readonly commitState: PartitionCommitState;
+  private readonly transaction: PartitionTransaction | undefined;
+  /** Exactly-once: per input topic, the first offset not committed by the previous owner (dropped once passed). */
+  private resumeFrom: Map<string, number> | undefined;
   private readonly deps: PartitionProcessorDeps;
   private readonly inputs = new Map<string, GraphInput>();
   private readonly trackers = new Map<string, CommitTracker>();
-  /** What this partition may commit (see Committer). */
-  readonly commits: PartitionCommits;
+  /** Next offset last committed per input topic. */
+  private readonly committed = new Map<string, number>();
   private readonly inputStats = new Map<string, InputCounters>();
   private readonly writes: TableWriteBuffer | undefined;
   /** Reads and effects of the callbacks (the contexts' host). */
@@ -86,8 +93,9 @@ export class PartitionProcessor {
     this.group = deps.graph.group;
     this.partition = deps.partition;
     this.options = deps.options;
-    this.guarantee = deps.guarantee ?? new AtLeastOncePartition(deps.producer);
-    this.producer = this.guarantee.sender;
+    this.transaction = deps.transaction;
+    this.producer = deps.transaction ?? deps.producer;
+    this.resumeFrom = deps.resumeFrom && deps.resumeFrom.size > 0 ? new Map(deps.resumeFrom) : undefined;
     this.output = new OutputBatch(this.producer);
     this.failures = new FailedMessages({ ...deps, group: this.group, inputs: deps.graph.inputs, output: this.output, deadLetterTopics: deadLetterTopics(deps.graph, deps.options) });
     for (const input of deps.graph.inputs) {
@@ -95,14 +103,13 @@ export class PartitionProcessor {
       this.trackers.set(input.topic, new CommitTracker());
       this.inputStats.set(input.topic, new InputCounters());
     }
-    this.commits = new PartitionCommits(deps.partition, this.trackers);
     if (deps.table && deps.graph.tableTopic) {
       const topic = deps.graph.tableTopic;
       this.writes = new TableWriteBuffer(
         topic,
         deps.partition,
         this.producer,
-        deps.table,
+        deps.table.storage,
         deps.options.maxBufferedWrites,
         deps.requestFlush,
         (keys) =>
@@ -111,12 +118,11 @@ export class PartitionProcessor {
             partition: deps.partition,
             keys,
           }),
-        this.guarantee.writesHoldMessages,
+        deps.transaction !== undefined,
         deps.graph.keyCodec,
       );
     }
     this.effects = new CallbackEffects({ ...deps, output: this.output, writes: this.writes });
-    this.commitState = { group: this.group, partition: deps.partition, commits: this.commits, writes: this.writes, failed: deps.failed };
   }
 
   /** Processes a batch after any running batch or visit of this partition. */
@@ -136,7 +142,8 @@ export class PartitionProcessor {
       this.deps.reportFailure(new GokaError(`group "${this.group}": the consumer delivered a batch of topic "${topic}", which is not an input of the group`));
       return;
     }
-    const messages = this.guarantee.admit(topic, batch.messages);
+    let messages = batch.messages;
+    if (this.resumeFrom) messages = this.dropCommitted(topic, messages);
     const n = messages.length;
     const stats = this.inputStats.get(topic)!;
     if (n === 0) {
@@ -237,6 +244,17 @@ export class PartitionProcessor {
     return undefined;
   }
 
+  /** Exactly-once: drops messages that the previous owner's last transaction committed (see `resumeFrom`). */
+  private dropCommitted(topic: string, messages: MessageBatch['messages']): MessageBatch['messages'] {
+    const floor = this.resumeFrom!.get(topic);
+    if (floor === undefined || messages.length === 0) return messages;
+    if (messages[messages.length - 1].offset >= floor) {
+      this.resumeFrom!.delete(topic);
+      if (this.resumeFrom!.size === 0) this.resumeFrom = undefined;
+    }
+    return messages[0].offset >= floor ? messages : messages.filter((m) => m.offset >= floor);
+  }
+
   // --- commits, draining, reads -----------------------------------------------------------------
 
   /** Sends the buffered table writes (at the commit interval); none may leave the process after `notAfter` (see TableWriteBuffer.flush). */
@@ -249,9 +267,70 @@ export class PartitionProcessor {
     return this.writes?.hasPending ?? false;
   }
 
-  /** Commits what the guarantee commits per partition (exactly-once: its transaction), between batches. */
-  commitInTurn(): Promise<void> {
-    return this.exclusive(() => this.guarantee.commit(this.commitState));
+  /**
+   * The offset to resume from per input topic that delivered anything: the finished prefix, or the
+   * first delivered offset when none finished. Committing it changes nothing but proves membership.
+   */
+  positionOffsets(): TopicPartitionOffset[] {
+    const out: TopicPartitionOffset[] = [];
+    for (const [topic, tracker] of this.trackers) {
+      const offset = tracker.committable >= 0 ? tracker.committable : tracker.oldestHeldOffset;
+      if (offset !== undefined) out.push({ topic, partition: this.partition, offset });
+    }
+    return out;
+  }
+
+  /** Offsets that advanced since the last commit: the next offset to read per input topic. */
+  committableOffsets(): TopicPartitionOffset[] {
+    const out: TopicPartitionOffset[] = [];
+    for (const [topic, tracker] of this.trackers) {
+      const offset = tracker.committable;
+      if (offset >= 0 && offset > (this.committed.get(topic) ?? -1)) out.push({ topic, partition: this.partition, offset });
+    }
+    return out;
+  }
+
+  /**
+   * Exactly-once: commits the partition's transaction between batches. Waits until every delivered
+   * message finished (its emits acknowledged), sends the buffered table writes into the transaction,
+   * adds the input offsets and commits; then applies the writes to local storage, which so only ever
+   * holds committed state. A failure of the processor ends the wait: nothing is committed then.
+   */
+  commitTransaction(): Promise<void> {
+    return this.exclusive(() => this.commitNow());
+  }
+
+  private async commitNow(): Promise<void> {
+    const transaction = this.transaction;
+    if (!transaction) throw new StateError(`group "${this.group}": partition ${this.partition} has no transaction (not exactly-once)`);
+    const idle = Promise.all([...this.trackers.values()].map((t) => t.whenIdle())).then(() => true);
+    if (!(await Promise.race([idle, (this.deps.failed ?? NEVER).then(() => false)]))) return;
+    const writes = this.writes;
+    const sent = writes ? await writes.sendForCommit() : undefined;
+    const offsets = this.committableOffsets();
+    if (!(await transaction.commit(offsets))) return;
+    this.markCommitted(offsets);
+    if (!sent || !writes) return;
+    try {
+      await writes.applyCommitted(sent);
+    } catch (error) {
+      throw new StorageError(
+        `group "${this.group}", partition ${this.partition}: applying committed table writes to local storage failed (the table recovers them from Kafka after a restart): ${describeError(error)}`,
+        { cause: error },
+      );
+    }
+  }
+
+  /** Exactly-once: aborts an open transaction and disconnects the partition's producer. */
+  async closeTransaction(): Promise<void> {
+    await this.transaction?.close();
+  }
+
+  /** Records offsets as committed (after the consumer acknowledged the commit). */
+  markCommitted(offsets: readonly TopicPartitionOffset[]): void {
+    for (const o of offsets) {
+      if (o.partition === this.partition && o.offset > (this.committed.get(o.topic) ?? -1)) this.committed.set(o.topic, o.offset);
+    }
   }
 
   /**
@@ -277,8 +356,8 @@ export class PartitionProcessor {
       await Promise.race([this.exclusiveTail, interrupted]);
       // Writes that miss the deadline wait in the buffer; the commit ticks go on and send them.
       this.writes?.flush(deadline(mode.notAfter));
-      const idle = this.commits.whenIdle();
-      const slow = onSlow && setInterval(() => onSlow(this.commits.heldCounts()), 10_000);
+      const idle = Promise.all([...this.trackers.values()].map((t) => t.whenIdle()));
+      const slow = onSlow && setInterval(() => onSlow(this.heldCounts()), 10_000);
       try {
         await Promise.race([idle, interrupted]);
       } finally {
@@ -291,6 +370,12 @@ export class PartitionProcessor {
       await this.output.flush().catch(() => undefined);
     }
     await this.writes?.settled();
+  }
+
+  private heldCounts(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [topic, tracker] of this.trackers) if (tracker.held > 0) out[topic] = tracker.held;
+    return out;
   }
 
   /** The group table value of a key of this partition, including buffered writes. */
@@ -315,7 +400,7 @@ export class PartitionProcessor {
       const writes = this.writes;
       if (!table || !writes) throw new StateError(`group "${this.group}" has no table to visit`);
       // Apply everything buffered first, so iterating storage sees every key.
-      await this.guarantee.commit(this.commitState);
+      if (this.transaction) await this.commitNow();
       writes.flush();
       await writes.settled();
       writes.prune();
@@ -353,7 +438,13 @@ export class PartitionProcessor {
     const joined: Record<string, ReturnType<PartitionTable['stats']>> = {};
     for (const [topic, table] of this.deps.joined) joined[topic] = table.stats();
     let table: PartitionProcessorStats['table'];
-    if (this.deps.table) table = this.deps.table.stats();
+    if (this.deps.table) {
+      const base = this.deps.table.stats();
+      const writes = this.writes;
+      table = writes
+        ? { ...base, writes: base.writes + writes.writes, recovery: { ...base.recovery, offset: Math.max(base.recovery.offset, writes.appliedOffset) } }
+        : base;
+    }
     return { table, joined, input: snapshotAll(this.inputStats), output: snapshotAll(this.effects.outputStats) };
   }
 

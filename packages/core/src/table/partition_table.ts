@@ -102,8 +102,6 @@ export class PartitionTable implements ReadableTable {
   private highWatermark = -1;
   private recoveredRecords = 0;
   private writes = 0;
-  /** Highest table offset of the processor's own writes applied to local storage, or -1. */
-  private writtenOffset = -1;
   /** When recovery progress was last logged. */
   private lastLogAt = 0;
   /** When the reader started or last applied a record (stall detection). */
@@ -207,15 +205,6 @@ export class PartitionTable implements ReadableTable {
     this.writes += count;
   }
 
-  /**
-   * Applies the processor's own writes to local storage once Kafka has them (acknowledged, or
-   * committed in exactly-once mode); `offset` is the highest table offset among them.
-   */
-  async applyWrites(ops: readonly StorageBatchOp[], offset: number): Promise<void> {
-    await this.storage.writeBatch(ops, offset);
-    this.writtenOffset = offset;
-  }
-
   stats(): TableStats {
     const behind = this.highWatermark >= 0 && this.offset + 1 < this.highWatermark;
     const reading = this.currentStatus === 'recovering' || (this.currentStatus === 'running' && this.reader !== undefined);
@@ -226,7 +215,7 @@ export class PartitionTable implements ReadableTable {
         startTime: this.startTime,
         durationMs: this.durationMs,
         startOffset: this.startOffset,
-        offset: Math.max(this.offset, this.writtenOffset),
+        offset: this.offset,
         highWatermark: this.highWatermark,
         records: this.recoveredRecords,
       },

@@ -1,13 +1,9 @@
-import { BatchSendError, GokaError, WriteExpiredError, type KeyCodec, type ProduceResult, type ProducerRecord, type StorageBatchOp } from '@goka-ts/api';
+import { BatchSendError, GokaError, WriteExpiredError, type KeyCodec, type ProduceResult, type ProducerRecord, type Storage, type StorageBatchOp } from '@goka-ts/api';
 import { firstFailedRecord } from '../errors/batch_failure';
 import { describeError } from '../errors/describe_error';
 import type { EffectHolder } from '../processor/effect_holder';
 import { printableKey, utf8Keys } from '../codecs/key_codecs';
 import type { RecordSender } from '../processor/partition_transaction';
-import type { PartitionTable } from './partition_table';
-
-/** What the buffer writes through: the group table partition, which applies the writes and counts them. */
-export type TableWriteTarget = Pick<PartitionTable, 'applyWrites' | 'recordWrites'>;
 
 interface OverlayEntry {
   /** Encoded value; `null` for a delete. Rewritten in place by later writes of the same generation. */
@@ -49,7 +45,7 @@ interface Generation {
  *   covering it is durable in Kafka.
  * Generations are applied in order, so the stored table offset never runs ahead of applied writes.
  *
- * When writes do not hold their messages (exactly-once: `holdsMessages` false), the partition's transaction commits
+ * In exactly-once mode (`transactional`) messages are not held: the partition's transaction commits
  * their offsets together with the writes. {@link sendForCommit} sends a generation into the open
  * transaction and {@link applyCommitted} applies it once the transaction committed, so local storage
  * only ever holds committed data and an aborted transaction leaves nothing to roll back.
@@ -65,14 +61,18 @@ export class TableWriteBuffer {
   private inFlightGenerations = 0;
   /** Table records sent (after coalescing). */
   sentRecords = 0;
+  /** Table writes requested by callbacks (before coalescing). */
+  writes = 0;
   /** Generations put back because their writes could not be sent before their deadline. */
   requeued = 0;
+  /** Highest table offset applied to local storage by this buffer, or -1. */
+  appliedOffset = -1;
 
   constructor(
     private readonly topic: string,
     private readonly partition: number,
     private readonly producer: RecordSender,
-    private readonly table: TableWriteTarget,
+    private readonly storage: Storage,
     private readonly maxBuffered: number,
     /**
      * Called instead of flushing when a generation reaches `maxBuffered` keys, so the owner can send
@@ -81,12 +81,7 @@ export class TableWriteBuffer {
     private readonly onFull?: () => void,
     /** Told when a generation went back into the buffer because its records missed their deadline. */
     private readonly onRequeue?: (keys: number) => void,
-    /**
-     * Whether a write holds its message until applied, its generation sent by {@link flush} and
-     * requeued when it expires (at-least-once); otherwise generations leave with the partition's
-     * transaction commit (see {@link sendForCommit}).
-     */
-    private readonly holdsMessages = true,
+    private readonly transactional = false,
     /** Turns the buffered keys into the record keys (the group's key codec). */
     private readonly keyCodec: KeyCodec = utf8Keys,
   ) {
@@ -131,8 +126,8 @@ export class TableWriteBuffer {
     if (entry !== undefined && entry.generation === gen.id) entry.value = value;
     else this.overlay.set(key, { value, generation: gen.id });
     gen.writes.set(key, value);
-    this.table.recordWrites(1);
-    if (this.holdsMessages && holder.writeGeneration !== gen.id) {
+    this.writes++;
+    if (!this.transactional && holder.writeGeneration !== gen.id) {
       holder.writeGeneration = gen.id;
       const scope = holder.holdScope;
       const order = holder.holdOrder ?? 0;
@@ -157,7 +152,7 @@ export class TableWriteBuffer {
    */
   flush(notAfter?: number): void {
     // Exactly-once: generations leave only with the partition's commit (see sendForCommit).
-    if (!this.holdsMessages) return;
+    if (this.transactional) return;
     const gen = this.current;
     // A generation can hold messages without writes of its own: requeued ones whose keys a later
     // generation wrote again. It is applied (releasing them) in its turn all the same.
@@ -195,12 +190,13 @@ export class TableWriteBuffer {
       for (const [key, value] of gen.writes) ops.push(value === null ? { type: 'del', key } : { type: 'put', key, value });
       if (ops.length > 0) {
         try {
-          await this.table.applyWrites(ops, maxOffset);
+          await this.storage.writeBatch(ops, maxOffset);
         } catch (error) {
           this.broken = true;
           gen.holders[0].effectFailed(`applying writes to the local storage of "${this.topic}" partition ${this.partition} failed`, error);
           return;
         }
+        this.appliedOffset = maxOffset;
       }
       this.inFlightGenerations--;
       this.appliedNotPruned.push(gen);
@@ -235,7 +231,8 @@ export class TableWriteBuffer {
   async applyCommitted(sent: SentGeneration): Promise<void> {
     const ops: StorageBatchOp[] = [];
     for (const [key, value] of sent.generation.writes) ops.push(value === null ? { type: 'del', key } : { type: 'put', key, value });
-    await this.table.applyWrites(ops, sent.maxOffset);
+    await this.storage.writeBatch(ops, sent.maxOffset);
+    this.appliedOffset = sent.maxOffset;
     this.appliedNotPruned.push(sent.generation);
   }
 
